@@ -1,0 +1,2 @@
+import Adapters
+public typealias Adapters_MigrationError = MigrationError

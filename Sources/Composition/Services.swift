@@ -1,0 +1,152 @@
+import Adapters
+import Crypto
+import Domain
+import Foundation
+import Logging
+import Ports
+
+/// swift-log behind the domain's logging port.
+public struct SwiftLogDomainLog: DomainLog {
+    public let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+    private func meta(_ m: [String: String]) -> Logger.Metadata { m.mapValues { .string($0) } }
+    public func debug(_ message: String, _ metadata: [String: String]) { logger.debug("\(message)", metadata: meta(metadata)) }
+    public func info(_ message: String, _ metadata: [String: String]) { logger.info("\(message)", metadata: meta(metadata)) }
+    public func warning(_ message: String, _ metadata: [String: String]) { logger.warning("\(message)", metadata: meta(metadata)) }
+    public func error(_ message: String, _ metadata: [String: String]) { logger.error("\(message)", metadata: meta(metadata)) }
+}
+
+/// The one composition root: every live adapter is built here, once, and handed to the three executables.
+public struct Services: Sendable {
+    public let config: AppConfig
+    public let logger: Logger
+    public let db: any SQLDatabase
+    public let clock: any TimeSource
+    public let random: any RandomSource
+    public let secrets: any SecretBox
+    public let hasher: any PasswordHasher
+    public let jobs: SQLJobStore
+    public let outbox: Outbox
+    public let workerStatus: any WorkerStatusStore
+    public let workspaces: any WorkspaceStore
+    public let users: any UserStore
+    public let setup: SetupService
+    public let migrations: MigrationRunner
+    public let metrics: MetricsRegistry
+    /// Required by the first-run setup form; derived from the master key so every web process agrees.
+    public let setupToken: String
+
+    /// Builds the services for `config`. Opening MariaDB is lazy, so this succeeds while the database is down.
+    public static func build(config: AppConfig, logger: Logger, clock: any TimeSource = SystemClock(),
+                             random: any RandomSource = SystemRandom()) throws -> Services {
+        let key = try MasterKey.resolve(config, random: random)
+        let secrets = try AESGCMSecretBox(masterKey: key)
+        let db: any SQLDatabase
+        switch config.database {
+        case .sqlite(let path):
+            do {
+                db = try SQLiteDatabase(config: SQLiteConfig(path: path), logger: logger)
+            } catch {
+                throw ConfigError("OPSIQ_DATABASE_URL", "cannot open SQLite database at \(path): \(error)")
+            }
+        case .mariadb(let c):
+            db = MariaDBDatabase(config: c, logger: logger)
+        }
+        return Services(config: config, logger: logger, db: db, clock: clock, random: random, secrets: secrets,
+                        setupToken: deriveSetupToken(masterKey: key))
+    }
+
+    /// Wires services over an already-open database (tests pass their own database and clock).
+    public init(config: AppConfig, logger: Logger, db: any SQLDatabase, clock: any TimeSource, random: any RandomSource, secrets: any SecretBox, setupToken: String) {
+        self.setupToken = setupToken
+        self.config = config
+        self.logger = logger
+        self.db = db
+        self.clock = clock
+        self.random = random
+        self.secrets = secrets
+        self.hasher = Argon2PasswordHasher(random: random)
+        self.jobs = SQLJobStore(db: db)
+        self.outbox = Outbox(store: SQLOutboxStore(), clock: clock, random: random)
+        self.workerStatus = SQLWorkerStatusStore(db: db)
+        self.workspaces = SQLWorkspaceStore(secrets: secrets)
+        self.users = SQLUserStore()
+        self.setup = SetupService(db: db, users: users, workspaces: workspaces, outbox: outbox, hasher: hasher, clock: clock, random: random)
+        self.migrations = MigrationRunner(db: db)
+        self.metrics = MetricsRegistry()
+    }
+
+    public var domainLog: any DomainLog { SwiftLogDomainLog(logger: logger) }
+
+    /// The job handlers every worker knows. Later contexts add theirs here.
+    public func jobHandlers() -> JobHandlers {
+        var h = JobHandlers()
+        Maintenance.register(into: &h, services: self)
+        return h
+    }
+
+    /// The periodic tasks every scheduler runs.
+    public func periodicTasks() -> [PeriodicTask] {
+        Maintenance.periodicTasks()
+    }
+
+    public func makeRunner(workerID: String, concurrency: Int? = nil) -> JobRunner {
+        JobRunner(config: JobRunnerConfig(workerID: workerID, concurrency: concurrency ?? config.workerConcurrency,
+                                          leaseSeconds: TimeInterval(config.jobLeaseSeconds)),
+                  store: jobs, handlers: jobHandlers(), clock: clock, random: random, log: domainLog)
+    }
+
+    public func makeScheduler(workerID: String) -> Scheduler {
+        Scheduler(tasks: periodicTasks(), db: db, ticks: SQLScheduleStore(db: db, workerID: workerID), jobs: jobs,
+                  clock: clock, log: domainLog)
+    }
+
+    /// A process-unique worker id: host, pid and a random suffix.
+    public func newWorkerID(role: String) -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        return "\(role)-\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(random.hexToken(bytes: 3))"
+    }
+
+    /// Embedded mode applies migrations itself; production verifies and leaves applying to `opsiq-admin migrate`.
+    public func prepareSchema() async throws -> Int {
+        if config.database.isEmbedded {
+            try await migrations.migrate()
+            return 0
+        }
+        return try await migrations.verify()
+    }
+}
+
+/// Built-in housekeeping: pruning finished jobs, old schedule ticks and stale heartbeats.
+public enum Maintenance {
+    public static let pruneKind = "platform.prune"
+
+    public static func periodicTasks() -> [PeriodicTask] {
+        [
+            PeriodicTask(name: "platform.prune", schedule: try! CronExpression("17 * * * *")) { tick in
+                NewJob(kind: pruneKind, payload: "{}", queue: "default", uniqueKey: "platform.prune")
+            },
+        ]
+    }
+
+    static func register(into h: inout JobHandlers, services: Services) {
+        let jobs = services.jobs
+        let db = services.db
+        let clock = services.clock
+        let workerStatus = services.workerStatus
+        h.register(pruneKind) { _ in
+            let now = clock.now()
+            _ = try await jobs.prune(before: now.addingTimeInterval(-86400))
+            _ = try await SQLScheduleStore(db: db, workerID: "prune").prune(before: now.addingTimeInterval(-7 * 86400))
+            for hb in try await workerStatus.all() where now.timeIntervalSince(hb.lastSeenAt) > 86400 {
+                try await workerStatus.remove(workerID: hb.workerID)
+            }
+        }
+    }
+}
+
+/// The first-run setup token: an HMAC of a fixed label under the master key (24 hex characters).
+public func deriveSetupToken(masterKey: [UInt8]) -> String {
+    let mac = HMAC<SHA256>.authenticationCode(for: Data("opsiq-first-run-setup".utf8), using: SymmetricKey(data: masterKey))
+    return mac.prefix(12).map { String(format: "%02x", $0) }.joined()
+}

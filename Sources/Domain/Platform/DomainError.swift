@@ -1,0 +1,16 @@
+/// Errors every context raises; each front end maps them once (HTTP status, CLI exit code).
+public enum DomainError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Input is wrong; `field` names it so the caller can show the message beside it.
+    case validation(field: String, message: String)
+    /// The request conflicts with the current state (already exists, already set up).
+    case conflict(String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .validation(let f, let m): return "\(f): \(m)"
+        case .conflict(let m): return m
+        case .notFound(let m): return m
+        }
+    }
+}

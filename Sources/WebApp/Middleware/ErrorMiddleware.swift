@@ -1,0 +1,75 @@
+import Composition
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import Ports
+
+/// Turns every error into a clear response: 503 JSON when the database is unavailable, 422 naming the
+/// field for validation errors, 409 for conflicts, and a generic 500 (details in the log only). A stack
+/// trace or an engine message never reaches the client.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch let error as SQLError where error.isUnavailable {
+            logger.warning("database unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return JSONError.response(.serviceUnavailable, code: "database_unavailable",
+                                      message: "The database is temporarily unavailable. Please retry shortly.",
+                                      headers: [.retryAfter: "5"])
+        } catch let error as DomainError {
+            switch error {
+            case .validation(let field, let message):
+                return JSONError.response(.unprocessableContent, code: "invalid_field", message: "\(field): \(message)", field: field)
+            case .conflict(let message):
+                return JSONError.response(.conflict, code: "conflict", message: message)
+            case .notFound(let message):
+                return JSONError.response(.notFound, code: "not_found", message: message)
+            }
+        } catch {
+            let ref = String(UInt32.random(in: .min ... .max), radix: 16)
+            logger.error("unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "ref": "\(ref)"])
+            return JSONError.response(.internalServerError, code: "internal_error", message: "Something went wrong on our side (reference \(ref)).")
+        }
+    }
+}
+
+enum JSONError {
+    static func response(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:]) -> Response {
+        var err: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let field { err["field"] = .string(field) }
+        var h = headers
+        h[.contentType] = "application/json; charset=utf-8"
+        h[.cacheControl] = "no-store"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(["error": .object(err)]).encoded())))
+    }
+}
+
+/// Counts requests by method and status for `/metrics`.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: Composition.MetricsRegistry
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(request, status: Int(response.status.code), start: start)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(request, status: Int(error.status.code), start: start)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, status: Int, start: ContinuousClock.Instant) {
+        let labels = ["method": request.method.rawValue, "status": String(status)]
+        metrics.increment("opsiq_http_requests_total", labels: labels)
+        let d = ContinuousClock.now - start
+        metrics.increment("opsiq_http_request_duration_seconds_sum", labels: labels,
+                          by: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import Mustache
+
+/// Renders the compiled-in templates to HTML responses.
+struct Renderer: Sendable {
+    let library: MustacheLibrary
+
+    init() throws {
+        var lib = MustacheLibrary()
+        lib.register(try MustacheTemplate(string: Templates.layout), named: "layout")
+        lib.register(try MustacheTemplate(string: Templates.setup), named: "setup")
+        lib.register(try MustacheTemplate(string: Templates.setupDone), named: "setup_done")
+        lib.register(try MustacheTemplate(string: Templates.home), named: "home")
+        library = lib
+    }
+
+    static let securityHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+        HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    ]
+
+    func html(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let body = library.render(model, withTemplate: template) ?? "template \(template) missing"
+        return Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

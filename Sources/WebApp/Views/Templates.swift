@@ -1,0 +1,114 @@
+/// Mustache templates, compiled into the binary so a deployment is one file. `{{x}}` escapes HTML;
+/// triple braces are never used for user data.
+enum Templates {
+    static let layout = """
+    <!doctype html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{{$title}}OpsIQ{{/title}}</title>
+    <style>
+    :root { --ink:#1d2433; --muted:#5b6478; --line:#dfe3ec; --accent:#3558e6; --bad:#b42318; --ok:#067647; }
+    * { box-sizing: border-box; }
+    body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f5f7fb; }
+    header { background:#fff; border-bottom:1px solid var(--line); padding:14px 24px; font-weight:650; letter-spacing:.2px; }
+    header span { color:var(--accent); }
+    main { max-width:720px; margin:32px auto; padding:0 16px; }
+    .card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:24px 28px; margin-bottom:20px; }
+    h1 { font-size:22px; margin:0 0 6px; } h2 { font-size:16px; margin:22px 0 10px; }
+    p.lead { color:var(--muted); margin-top:0; }
+    label { display:block; font-weight:600; margin:14px 0 4px; }
+    input[type=text], input[type=email], input[type=password] { width:100%; padding:9px 11px; border:1px solid var(--line); border-radius:7px; font:inherit; }
+    input:focus { outline:2px solid var(--accent); outline-offset:0; }
+    .hint { color:var(--muted); font-size:13px; margin-top:3px; }
+    .err { color:var(--bad); font-size:13px; margin-top:4px; }
+    .banner { border-radius:8px; padding:10px 14px; margin-bottom:14px; }
+    .banner.bad { background:#fef3f2; color:var(--bad); border:1px solid #fecdca; }
+    .banner.ok { background:#ecfdf3; color:var(--ok); border:1px solid #abefc6; }
+    button { margin-top:20px; background:var(--accent); color:#fff; border:0; border-radius:7px; padding:10px 18px; font:inherit; font-weight:600; cursor:pointer; }
+    pre { background:#0f172a; color:#e2e8f0; padding:14px; border-radius:8px; overflow:auto; font-size:13px; white-space:pre-wrap; word-break:break-all; }
+    code { background:#eef1f7; padding:1px 5px; border-radius:4px; }
+    dl { display:grid; grid-template-columns:max-content 1fr; gap:6px 16px; } dt { color:var(--muted); } dd { margin:0; font-family:ui-monospace, monospace; }
+    </style>
+    </head>
+    <body>
+    <header>Ops<span>IQ</span></header>
+    <main>
+    {{$content}}{{/content}}
+    </main>
+    </body>
+    </html>
+    """
+
+    static let setup = """
+    {{<layout}}
+    {{$title}}Set up OpsIQ{{/title}}
+    {{$content}}
+    <div class="card">
+    <h1>Welcome to OpsIQ</h1>
+    <p class="lead">Create the Owner account and your first site. The Owner has every permission, including the license and the danger zone; you can invite your team afterwards.</p>
+    {{#formError}}<div class="banner bad" role="alert" id="form-error">{{formError}}</div>{{/formError}}
+    <form method="post" action="/setup" novalidate>
+    <label for="token">Setup token</label>
+    <input type="text" id="token" name="token" value="{{token}}" autocomplete="off" required>
+    <div class="hint">Printed in the server log when OpsIQ starts (or run <code>opsiq-admin setup-token</code>).</div>
+    {{#errors.token}}<div class="err" id="err-token">{{errors.token}}</div>{{/errors.token}}
+    <h2>Owner account</h2>
+    <label for="name">Your name</label>
+    <input type="text" id="name" name="name" value="{{name}}" autocomplete="name" required>
+    {{#errors.name}}<div class="err" id="err-name">{{errors.name}}</div>{{/errors.name}}
+    <label for="email">Email</label>
+    <input type="email" id="email" name="email" value="{{email}}" autocomplete="email" required>
+    {{#errors.email}}<div class="err" id="err-email">{{errors.email}}</div>{{/errors.email}}
+    <label for="password">Password</label>
+    <input type="password" id="password" name="password" autocomplete="new-password" minlength="12" required>
+    <div class="hint">At least 12 characters.</div>
+    {{#errors.password}}<div class="err" id="err-password">{{errors.password}}</div>{{/errors.password}}
+    <h2>First site</h2>
+    <label for="site_name">Site name</label>
+    <input type="text" id="site_name" name="site_name" value="{{siteName}}" required>
+    {{#errors.site_name}}<div class="err" id="err-site_name">{{errors.site_name}}</div>{{/errors.site_name}}
+    <label for="domain">Domain</label>
+    <input type="text" id="domain" name="domain" value="{{domain}}" placeholder="shop.example.com" required>
+    {{#errors.domain}}<div class="err" id="err-domain">{{errors.domain}}</div>{{/errors.domain}}
+    <button type="submit" id="create">Create Owner and site</button>
+    </form>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let setupDone = """
+    {{<layout}}
+    {{$title}}OpsIQ is ready{{/title}}
+    {{$content}}
+    <div class="card">
+    <div class="banner ok" id="setup-done">Setup complete. The Owner account for {{email}} and the site {{siteName}} were created.</div>
+    <h1>Install the tracking snippet</h1>
+    <p class="lead">Paste this before <code>&lt;/body&gt;</code> on every page of {{domain}}.</p>
+    <pre id="snippet">{{snippet}}</pre>
+    <h2>Your site</h2>
+    <dl>
+    <dt>Site key</dt><dd id="site-key">{{siteKey}}</dd>
+    <dt>Domain</dt><dd>{{domain}}</dd>
+    </dl>
+    <p class="hint">The site secret (for identity tokens and webhook signatures) is stored encrypted and is shown on request in the site's settings.</p>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let home = """
+    {{<layout}}
+    {{$title}}OpsIQ{{/title}}
+    {{$content}}
+    <div class="card">
+    <h1>OpsIQ is installed</h1>
+    <p class="lead">{{siteCount}} site(s) configured. Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>, metrics: <a href="/metrics">/metrics</a>.</p>
+    <p>The admin sign-in is not part of this build yet; manage the installation with <code>opsiq-admin</code> (run <code>opsiq-admin --help</code>).</p>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+}

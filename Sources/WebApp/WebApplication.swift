@@ -1,0 +1,59 @@
+import Composition
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import Ports
+import ServiceLifecycle
+
+/// Every route of the web process, listed in one place.
+func buildRouter(services: Services, schema: SchemaState) throws -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    let renderer = try Renderer()
+    HealthRoutes(services: services, schema: schema).register(on: router)
+    SetupRoutes(services: services, renderer: renderer).register(on: router)
+    return router
+}
+
+/// Watches the schema until it is current (MariaDB mode, where `opsiq-admin migrate` applies it), so
+/// `/readyz` turns ready without a restart; stops the process if an applied migration was changed.
+struct SchemaWatchService: Service {
+    let services: Services
+    let schema: SchemaState
+
+    func run() async throws {
+        let stop = StopFlag()
+        try await withGracefulShutdownHandler {
+            var announced = false
+            while !stop.isStopped && !Task.isCancelled {
+                do {
+                    let m = services.migrations
+                    let pending = try await withTimeout(10) { try await m.verify() }
+                    schema.set(pending == 0 ? .current : .pending(pending))
+                    if pending == 0 {
+                        if !announced { services.logger.info("database reachable and schema current") }
+                        announced = true
+                        if !services.config.database.isEmbedded, try await services.setup.needsSetup() {
+                            services.logger.notice("no Owner yet: finish setup at \(services.config.baseURL)/setup?token=\(services.setupToken)")
+                        }
+                        return
+                    }
+                    services.logger.warning("\(pending) migration(s) pending: run opsiq-admin migrate")
+                } catch let error as MigrationError {
+                    services.logger.critical("refusing to serve: \(error)")
+                    throw error
+                } catch {
+                    schema.set(.unknown("\(error)"))
+                    services.logger.warning("database not reachable yet; retrying", metadata: ["error": "\(error)"])
+                }
+                await stop.sleep(2)
+            }
+        } onGracefulShutdown: {
+            stop.stop()
+        }
+        // Keep running as a quiet service until shutdown, so the group does not treat our return as a failure.
+        try? await gracefulShutdown()
+    }
+}

@@ -1,0 +1,79 @@
+import Composition
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import Ports
+import ServiceLifecycle
+
+@main
+struct WebMain {
+    static func main() async {
+        let config: AppConfig
+        do {
+            config = try AppConfig.load()
+        } catch {
+            FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
+            exit(2)
+        }
+        let logger = Bootstrap.logging(config: config, label: "opsiq.web")
+        let services: Services
+        do {
+            services = try Services.build(config: config, logger: logger)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
+            exit(2)
+        } catch {
+            FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
+            exit(1)
+        }
+        let schema = SchemaState()
+        if config.database.isEmbedded {
+            do {
+                let applied = try await services.migrations.migrate()
+                if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+                schema.set(.current)
+            } catch {
+                FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
+                exit(1)
+            }
+        } else {
+            // A changed migration stops us before serving; an unreachable database does not: we keep retrying.
+            do {
+                let m = services.migrations
+                let pending = try await withTimeout(5) { try await m.verify() }
+                schema.set(pending == 0 ? .current : .pending(pending))
+                if pending > 0 { logger.warning("\(pending) migration(s) pending: run opsiq-admin migrate; /readyz answers 503 until then") }
+            } catch let error as MigrationError {
+                FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
+                exit(1)
+            } catch {
+                logger.warning("database not reachable at start; serving /healthz and retrying", metadata: ["error": "\(error)"])
+            }
+        }
+        if case .current = schema.current, (try? await services.setup.needsSetup()) == true {
+            logger.notice("Finish setup at \(config.baseURL)/setup?token=\(services.setupToken)")
+        }
+        do {
+            let router = try buildRouter(services: services, schema: schema)
+            var extra: [any Service] = [SchemaWatchService(services: services, schema: schema)]
+            if config.embeddedWorker {
+                extra += services.workerServices(role: "web").services
+            }
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(config.host, port: config.port), serverName: "OpsIQ"),
+                services: extra,
+                onServerRunning: { _ in
+                    logger.notice("OpsIQ web listening on \(config.baseURL) (database \(config.database.redacted)\(config.embeddedWorker ? ", embedded worker" : ""))")
+                },
+                logger: logger)
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            logger.critical("stopped: \(error)")
+            await services.db.shutdown()
+            exit(1)
+        }
+        await services.db.shutdown()
+    }
+}
