@@ -41,7 +41,7 @@ struct SchemaWatchService: Service {
                         return
                     }
                     services.logger.warning("\(pending) migration(s) pending: run opsiq-admin migrate")
-                } catch let error as MigrationError {
+                } catch let error as Adapters_MigrationError {
                     services.logger.critical("refusing to serve: \(error)")
                     throw error
                 } catch {

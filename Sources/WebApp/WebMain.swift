@@ -44,7 +44,7 @@ struct WebMain {
                 let pending = try await withTimeout(5) { try await m.verify() }
                 schema.set(pending == 0 ? .current : .pending(pending))
                 if pending > 0 { logger.warning("\(pending) migration(s) pending: run opsiq-admin migrate; /readyz answers 503 until then") }
-            } catch let error as MigrationError {
+            } catch let error as Adapters_MigrationError {
                 FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
                 exit(1)
             } catch {

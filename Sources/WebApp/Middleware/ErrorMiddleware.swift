@@ -1,6 +1,7 @@
 import Composition
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Ports
