@@ -31,16 +31,14 @@ public struct SQLJobStore: JobStore {
             let r = try await tx.execute(insert, binds)
             return EnqueueResult(id: r.lastInsertID, deduplicated: false)
         }
-        switch tx.dialect {
-        case .mariadb:
-            // LAST_INSERT_ID(id) hands back the existing row's id; 0 affected rows means it already existed.
-            let r = try await tx.execute(insert + " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)", binds)
-            return EnqueueResult(id: r.lastInsertID, deduplicated: r.affectedRows == 0)
-        case .sqlite:
-            let r = try await tx.execute(insert + " ON CONFLICT (unique_key) DO NOTHING", binds)
-            if r.affectedRows == 1 { return EnqueueResult(id: r.lastInsertID, deduplicated: false) }
+        // A duplicate key fails only this statement (both engines keep the transaction), so the caller's
+        // transaction goes on with the existing job's id.
+        do {
+            let r = try await tx.execute(insert, binds)
+            return EnqueueResult(id: r.lastInsertID, deduplicated: false)
+        } catch SQLError.uniqueViolation {
             guard let row = try await tx.queryFirst("SELECT id FROM jobs WHERE unique_key = ?", [.text(key)]) else {
-                throw SQLError.engine(code: 0, message: "job with unique key vanished during enqueue")
+                throw SQLError.retryable(message: "job with unique key \(key) finished while enqueueing; retry")
             }
             return EnqueueResult(id: try row.int("id"), deduplicated: true)
         }
