@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "UnitTests", dependencies: [
             "Ports", "Domain", "Adapters", "Composition", "WebApp",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], path: "Tests/UnitTests", swiftSettings: strict),
         // Real engines: the storage contract suite over SQLite and MariaDB, jobs, outbox, faults, CLI.
         .testTarget(name: "IntegrationTests", dependencies: [

@@ -1,2 +1,3 @@
 import Adapters
 public typealias Adapters_MigrationError = MigrationError
+public typealias Adapters_SystemRandom = SystemRandom
