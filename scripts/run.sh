@@ -12,7 +12,11 @@ scripts/build.sh
 bin=".build/release/opsiq-web"
 [ -x "$bin" ] || die "$bin was not built"
 
+setup_url="$(.build/release/opsiq-admin setup-token 2>/dev/null || true)"
 echo ""
-echo "OpsIQ is running at http://${OPSIQ_HOST:-127.0.0.1}:${OPSIQ_PORT:-8080} — open /setup to create the Owner account"
+echo "OpsIQ is running at http://${OPSIQ_HOST:-127.0.0.1}:${OPSIQ_PORT:-8080}"
+if [ -n "$setup_url" ]; then
+    echo "First run? Create the Owner account and your first site at: $setup_url"
+fi
 echo ""
 exec "$bin"

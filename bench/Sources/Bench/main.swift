@@ -1,1 +1,219 @@
-print("bench")
+import Adapters
+import ArgumentParser
+import Composition
+import Domain
+import Foundation
+import Logging
+import Ports
+
+/// `opsiq-bench`: job throughput and outbox append rate on SQLite and MariaDB, each beside a baseline of
+/// raw single-row inserts measured in the same run on the same database (compare the ratios; absolute
+/// numbers on a shared 2-core machine are noisy).
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
+        subcommands: [All.self], defaultSubcommand: All.self)
+
+    struct All: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")
+        @Option(help: "MariaDB URL of a server the bench may create databases on (default: $OPSIQ_BENCH_MARIADB_URL).") var mariadbURL: String?
+        @Option(help: "Jobs per run.") var jobs: Int = 20_000
+        @Option(help: "Concurrent workers/producers.") var workers: Int = 8
+        @Option(help: "Write the results as Markdown to this file (default: print only).") var out: String?
+
+        func run() async throws {
+            var logger = Logger(label: "bench")
+            logger.logLevel = .error
+            var sections: [String] = []
+            let sqliteDir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: sqliteDir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: sqliteDir) }
+            let sqlite = try SQLiteDatabase(config: SQLiteConfig(path: sqliteDir.appendingPathComponent("b.sqlite").path), logger: logger)
+            sections.append(try await suite(name: "SQLite (embedded, WAL, synchronous=FULL)", db: sqlite, jobs: jobs / 2))
+            await sqlite.shutdown()
+
+            if let url = mariadbURL ?? ProcessInfo.processInfo.environment["OPSIQ_BENCH_MARIADB_URL"], !url.isEmpty {
+                var admin = try MariaDBConfig.parse(url: url)
+                admin.poolSize = 1
+                let adminDB = MariaDBDatabase(config: admin, logger: logger)
+                let name = "opsiq_bench_\(Int(Date().timeIntervalSince1970))"
+                try await adminDB.write { try await $0.execute("CREATE DATABASE \(name) CHARACTER SET utf8mb4") }
+                var cfg = admin
+                cfg.database = name
+                cfg.poolSize = workers * 2 + 2
+                let maria = MariaDBDatabase(config: cfg, logger: logger)
+                let via = cfg.unixSocket != nil ? "unix socket" : "TCP loopback"
+                sections.append(try await suite(name: "MariaDB (\(via), InnoDB, innodb_flush_log_at_trx_commit=1)", db: maria, jobs: jobs))
+                await maria.shutdown()
+                _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+                await adminDB.shutdown()
+            } else {
+                sections.append("### MariaDB\n\nskipped: no MariaDB URL (run `make bench`, which starts a private server).\n")
+            }
+            let header = """
+            ## Storage foundation: jobs and outbox (`make bench`, bench/Sources/Bench)
+
+            Run on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ISO8601DateFormatter().string(from: Date())), \(workers) concurrent workers or producers.
+            Baseline: raw single-row `INSERT`s, one statement per commit, from the same number of concurrent tasks on the same database in the same run.
+            Job full cycle = producers enqueue one job per transaction while workers claim (batches of 16 with `FOR UPDATE SKIP LOCKED` on MariaDB) and complete them; the clock stops when the last job is done.
+
+            """
+            let text = header + "\n" + sections.joined(separator: "\n")
+            print(text)
+            if let out { try text.write(toFile: out, atomically: true, encoding: .utf8) }
+        }
+
+        func timed(_ body: () async throws -> Void) async rethrows -> Double {
+            let start = ContinuousClock.now
+            try await body()
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+
+        func suite(name: String, db: any SQLDatabase, jobs total: Int) async throws -> String {
+            try await MigrationRunner(db: db).migrate()
+            let d = DDL(db.dialect)
+            try await db.write { try await $0.execute("CREATE TABLE bench_rows (\(d.autoID), k BIGINT NOT NULL, v \(d.varchar(190)) NOT NULL)\(d.tableOptions)") }
+            let store = SQLJobStore(db: db)
+            let outbox = Outbox(store: SQLOutboxStore(), clock: SystemClock(), random: SystemRandom())
+            let n = total
+            let per = n / workers
+
+            // Baseline: raw single-row inserts.
+            let tBase = try await timed {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    for w in 0..<workers {
+                        g.addTask {
+                            for i in 0..<per {
+                                try await db.write { try await $0.execute("INSERT INTO bench_rows (k, v) VALUES (?, ?)", [.int(Int64(w * per + i)), .text("payload \(i)")]) }
+                            }
+                        }
+                    }
+                    try await g.waitForAll()
+                }
+            }
+            let base = Double(per * workers) / tBase
+
+            // Outbox: one event per transaction, and ten per transaction.
+            let tOut1 = try await timed {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    for w in 0..<workers {
+                        g.addTask {
+                            for i in 0..<per {
+                                try await db.transaction { tx in
+                                    try await outbox.publish("bench.event", workspace: WorkspaceID(Int64(w % 3 + 1)), payload: ["i": .int(Int64(i))], in: tx)
+                                }
+                            }
+                        }
+                    }
+                    try await g.waitForAll()
+                }
+            }
+            let out1 = Double(per * workers) / tOut1
+            let batches = per / 10
+            let tOut10 = try await timed {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    for w in 0..<workers {
+                        g.addTask {
+                            for i in 0..<batches {
+                                try await db.transaction { tx in
+                                    try await outbox.publish((0..<10).map { j in NewEvent(type: "bench.event", workspaceID: WorkspaceID(Int64(w % 3 + 1)), payload: "{\"i\":\(i * 10 + j)}") }, in: tx)
+                                }
+                            }
+                        }
+                    }
+                    try await g.waitForAll()
+                }
+            }
+            let out10 = Double(batches * 10 * workers) / tOut10
+
+            // Jobs: enqueue only (one per transaction).
+            let tEnq = try await timed {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    for w in 0..<workers {
+                        g.addTask {
+                            for i in 0..<per {
+                                _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"n\":\(w * per + i)}"), now: Date(), in: $0) }
+                            }
+                        }
+                    }
+                    try await g.waitForAll()
+                }
+            }
+            let enq = Double(per * workers) / tEnq
+
+            // Jobs: claim + complete of the backlog just enqueued.
+            var handlers = JobHandlers()
+            handlers.register("bench.noop") { _ in }
+            func runners() -> [JobRunner] {
+                (0..<workers).map {
+                    JobRunner(config: JobRunnerConfig(workerID: "bench-\($0)", concurrency: 1, batchSize: 16, leaseSeconds: 300, pollInterval: 0.01, reclaimInterval: 5),
+                              store: store, handlers: handlers, clock: SystemClock(), random: SystemRandom(), log: NullLog())
+                }
+            }
+            func runUntilDone(_ rs: [JobRunner], target: Int, producers: (@Sendable () async throws -> Void)?) async throws {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    for r in rs { g.addTask { await r.run() } }
+                    if let producers { g.addTask { try await producers() } }
+                    g.addTask {
+                        while true {
+                            let done = rs.reduce(0) { $0 + $1.jobsDone }
+                            if done >= Int64(target) { break }
+                            try await Task.sleep(nanoseconds: 2_000_000)
+                        }
+                        rs.forEach { $0.requestStop() }
+                    }
+                    try await g.waitForAll()
+                }
+            }
+            let drainRunners = runners()
+            let tDrain = try await timed { try await runUntilDone(drainRunners, target: per * workers, producers: nil) }
+            let drain = Double(per * workers) / tDrain
+
+            // Jobs: full cycle, producers and workers at once.
+            let cycleRunners = runners()
+            let tCycle = try await timed {
+                try await runUntilDone(cycleRunners, target: per * workers) {
+                    try await withThrowingTaskGroup(of: Void.self) { g in
+                        for w in 0..<workers {
+                            g.addTask {
+                                for i in 0..<per {
+                                    _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"c\":\(w * per + i)}"), now: Date(), in: $0) }
+                                }
+                            }
+                        }
+                        try await g.waitForAll()
+                    }
+                }
+            }
+            let cycle = Double(per * workers) / tCycle
+            let counts = try await store.counts()
+
+            func f(_ v: Double) -> String { String(format: "%.0f", v) }
+            func r(_ v: Double) -> String { String(format: "%.2f×", v / base) }
+            return """
+            ### \(name)
+
+            | measure | per second | vs. baseline |
+            |---|---:|---:|
+            | baseline: raw single-row INSERT, autocommit (\(per * workers) rows) | \(f(base)) | 1.00× |
+            | outbox append, 1 event per transaction (\(per * workers)) | \(f(out1)) | \(r(out1)) |
+            | outbox append, 10 events per transaction (\(batches * 10 * workers)) | \(f(out10)) | \(r(out10)) |
+            | jobs: enqueue, 1 per transaction (\(per * workers)) | \(f(enq)) | \(r(enq)) |
+            | jobs: claim + run + complete a backlog (\(per * workers)) | \(f(drain)) | \(r(drain)) |
+            | **jobs: full cycle, enqueue + claim + complete concurrently (\(per * workers))** | **\(f(cycle))** | \(r(cycle)) |
+
+            Check: \(counts[.done] ?? 0) jobs done, \(counts[.dead] ?? 0) dead, \(counts[.queued] ?? 0) left queued.
+
+            """
+        }
+    }
+}
+
+struct NullLog: DomainLog {
+    func debug(_ message: String, _ metadata: [String: String]) {}
+    func info(_ message: String, _ metadata: [String: String]) {}
+    func warning(_ message: String, _ metadata: [String: String]) {}
+    func error(_ message: String, _ metadata: [String: String]) {}
+}
