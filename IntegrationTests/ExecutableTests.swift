@@ -141,12 +141,7 @@ import Testing
         let dir = Self.dataDir()
         let port = try freePort()
         let web = try Daemon(try productPath("opsiq-web"), env: ["OPSIQ_DATA_DIR": dir, "OPSIQ_PORT": "\(port)"])
-        var health: (status: Int, body: String)?
-        let deadline = Date().addingTimeInterval(30)
-        while health == nil && Date() < deadline {
-            health = await httpGet("http://127.0.0.1:\(port)/healthz")
-            if health == nil { try await Task.sleep(nanoseconds: 100_000_000) }
-        }
+        let health = await waitForAnswer("http://127.0.0.1:\(port)/healthz")
         #expect(health?.status == 200, "\(web.output)")
         #expect(await httpGet("http://127.0.0.1:\(port)/readyz")?.status == 200)
         let setup = await httpGet("http://127.0.0.1:\(port)/")
@@ -168,12 +163,7 @@ import Testing
                 "OPSIQ_DATABASE_URL": url, "OPSIQ_MASTER_KEY": String(repeating: "cd", count: 32),
                 "OPSIQ_PORT": "\(port)", "OPSIQ_DATA_DIR": Self.dataDir(),
             ])
-            var health: (status: Int, body: String)?
-            let deadline = Date().addingTimeInterval(30)
-            while health == nil && Date() < deadline {
-                health = await httpGet("http://127.0.0.1:\(port)/healthz")
-                if health == nil { try await Task.sleep(nanoseconds: 100_000_000) }
-            }
+            let health = await waitForAnswer("http://127.0.0.1:\(port)/healthz")
             #expect(health?.status == 200, "web serves while the database is down: \(web.output)")
             let down = await httpGet("http://127.0.0.1:\(port)/readyz")
             #expect(down?.status == 503)

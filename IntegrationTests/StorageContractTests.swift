@@ -69,7 +69,7 @@ import Testing
             let n = try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM notes")?.int("n") }
             #expect(n == 0)
             // The connection is usable after the rollback.
-            try await t.db.transaction { tx in
+            _ = try await t.db.transaction { tx in
                 try await tx.execute("INSERT INTO notes (workspace_id, title, slug) VALUES (?, ?, ?)", [.int(1), .text("c"), .text("c")])
             }
             let m = try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM notes")?.int("n") }

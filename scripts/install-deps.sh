@@ -17,15 +17,9 @@ set -euo pipefail
 #   pkg-config: SwiftPM finds the C libraries with it;  git, ca-certificates: SwiftPM fetches dependencies
 BUILD_PACKAGES="${DEB_PACKAGES:-libmariadb-dev libssl-dev libcurl4-openssl-dev libgeoip-dev geoip-database libargon2-dev libsqlite3-dev pkg-config git ca-certificates}"
 # mariadb-server: the private throwaway instance of scripts/test-mariadb.sh.
-TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server}"
-
-# ---------------------------------------------------------------------------------------------
-# HOOK (not yet): browser end-to-end tests. When they land, add here, for --test only:
-#   Debian: chromium chromium-driver
-#   PyPI:   the Python packages the browser tests use (e.g. selenium), installed into a venv
-#           under .build/e2e-venv, never into the system Python. Run with SE_OFFLINE=true
-#           SE_AVOID_STATS=true (see MACHINE-NOTES.md).
-# ---------------------------------------------------------------------------------------------
+# chromium, chromium-driver: the browser end-to-end tests (scripts/e2e.sh installs their Python
+# packages, selenium and pytest, into a venv under .build/e2e-venv, never the system Python).
+TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server chromium chromium-driver}"
 
 usage() {
     echo "usage: $0 [--test]"

@@ -81,6 +81,15 @@ swift test "$@"
 status=$?
 set -e
 
+# Browser tests drive the debug binaries just built. Skipped only when a filter was given.
+if [ "$#" -eq 0 ]; then
+    set +e
+    scripts/e2e.sh
+    e2e_status=$?
+    set -e
+    [ "$status" -ne 0 ] || status=$e2e_status
+fi
+
 if [ "$mariadb_leg" = private ]; then
     if ! proc_alive "$(cat "$mdb_dir/server.pid" 2>/dev/null || true)"; then
         banner "The private MariaDB died during the tests. Its log:"

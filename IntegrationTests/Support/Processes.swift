@@ -59,7 +59,7 @@ final class Daemon: @unchecked Sendable {
 
     init(_ executable: String, env: [String: String]) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-daemon-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: executable)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPSIQ_") }
@@ -114,4 +114,14 @@ func freePort() throws -> Int {
     }
     guard ok else { throw ProcessFailure(message: "no free port") }
     return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Polls `url` until something answers (any status) or `seconds` pass.
+func waitForAnswer(_ url: String, seconds: TimeInterval = 30) async -> (status: Int, body: String)? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let r = await httpGet(url) { return r }
+        try? await Task.sleep(nanoseconds: 100_000_000)
+    }
+    return nil
 }

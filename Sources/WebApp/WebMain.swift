@@ -68,7 +68,11 @@ struct WebMain {
                     logger.notice("OpsIQ web listening on \(config.baseURL) (database \(config.database.redacted)\(config.embeddedWorker ? ", embedded worker" : ""))")
                 },
                 logger: logger)
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            var groupConfig = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // In-flight requests and jobs get this long to finish after SIGTERM; then the process exits
+            // and unfinished jobs are reclaimed by another worker when their lease runs out.
+            groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
+            try await ServiceGroup(configuration: groupConfig).run()
         } catch {
             logger.critical("stopped: \(error)")
             await services.db.shutdown()

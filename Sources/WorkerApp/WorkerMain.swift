@@ -35,7 +35,12 @@ struct WorkerMain {
         while true {
             do {
                 let m = services.migrations
-                let pending = try await withTimeout(10) { try await (services.config.database.isEmbedded ? (try await m.migrate()).count * 0 : m.verify()) }
+                // Embedded (SQLite) installs migrate themselves; production waits for `opsiq-admin migrate`.
+                let embedded = services.config.database.isEmbedded
+                let pending = try await withTimeout(10) {
+                    if embedded { _ = try await m.migrate(); return 0 }
+                    return try await m.verify()
+                }
                 if pending == 0 { break }
                 logger.warning("\(pending) migration(s) pending: run opsiq-admin migrate; waiting")
             } catch let error as Adapters_MigrationError {
@@ -47,10 +52,10 @@ struct WorkerMain {
             try? await Task.sleep(nanoseconds: 2_000_000_000)
         }
         let (_, workerServices) = services.workerServices(role: "worker")
-        let group = ServiceGroup(configuration: .init(
-            services: workerServices.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        var groupConfig = ServiceGroupConfiguration(services: workerServices.map { .init(service: $0) },
+                                                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .seconds(config.shutdownGraceSeconds)
+        let group = ServiceGroup(configuration: groupConfig)
         do {
             try await group.run()
         } catch {

@@ -64,6 +64,16 @@ struct Bench: AsyncParsableCommand {
             if let out { try text.write(toFile: out, atomically: true, encoding: .utf8) }
         }
 
+        /// Runs `body(w, i)` for i in 0..<perTask on `tasks` concurrent tasks.
+        func fanOut(_ tasks: Int, _ perTask: Int, _ body: @escaping @Sendable (Int, Int) async throws -> Void) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { g in
+                for w in 0..<tasks {
+                    g.addTask { for i in 0..<perTask { try await body(w, i) } }
+                }
+                try await g.waitForAll()
+            }
+        }
+
         func timed(_ body: () async throws -> Void) async rethrows -> Double {
             let start = ContinuousClock.now
             try await body()
@@ -82,63 +92,35 @@ struct Bench: AsyncParsableCommand {
 
             // Baseline: raw single-row inserts.
             let tBase = try await timed {
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    for w in 0..<workers {
-                        g.addTask {
-                            for i in 0..<per {
-                                try await db.write { try await $0.execute("INSERT INTO bench_rows (k, v) VALUES (?, ?)", [.int(Int64(w * per + i)), .text("payload \(i)")]) }
-                            }
-                        }
-                    }
-                    try await g.waitForAll()
+                try await fanOut(workers, per) { w, i in
+                    try await db.write { try await $0.execute("INSERT INTO bench_rows (k, v) VALUES (?, ?)", [.int(Int64(w * per + i)), .text("payload \(i)")]) }
                 }
             }
             let base = Double(per * workers) / tBase
 
             // Outbox: one event per transaction, and ten per transaction.
             let tOut1 = try await timed {
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    for w in 0..<workers {
-                        g.addTask {
-                            for i in 0..<per {
-                                try await db.transaction { tx in
-                                    try await outbox.publish("bench.event", workspace: WorkspaceID(Int64(w % 3 + 1)), payload: ["i": .int(Int64(i))], in: tx)
-                                }
-                            }
-                        }
+                try await fanOut(workers, per) { w, i in
+                    try await db.transaction { tx in
+                        try await outbox.publish("bench.event", workspace: WorkspaceID(Int64(w % 3 + 1)), payload: ["i": .int(Int64(i))], in: tx)
                     }
-                    try await g.waitForAll()
                 }
             }
             let out1 = Double(per * workers) / tOut1
             let batches = per / 10
             let tOut10 = try await timed {
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    for w in 0..<workers {
-                        g.addTask {
-                            for i in 0..<batches {
-                                try await db.transaction { tx in
-                                    try await outbox.publish((0..<10).map { j in NewEvent(type: "bench.event", workspaceID: WorkspaceID(Int64(w % 3 + 1)), payload: "{\"i\":\(i * 10 + j)}") }, in: tx)
-                                }
-                            }
-                        }
+                try await fanOut(workers, batches) { w, i in
+                    try await db.transaction { tx in
+                        try await outbox.publish((0..<10).map { j in NewEvent(type: "bench.event", workspaceID: WorkspaceID(Int64(w % 3 + 1)), payload: "{\"i\":\(i * 10 + j)}") }, in: tx)
                     }
-                    try await g.waitForAll()
                 }
             }
             let out10 = Double(batches * 10 * workers) / tOut10
 
             // Jobs: enqueue only (one per transaction).
             let tEnq = try await timed {
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    for w in 0..<workers {
-                        g.addTask {
-                            for i in 0..<per {
-                                _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"n\":\(w * per + i)}"), now: Date(), in: $0) }
-                            }
-                        }
-                    }
-                    try await g.waitForAll()
+                try await fanOut(workers, per) { w, i in
+                    _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"n\":\(w * per + i)}"), now: Date(), in: $0) }
                 }
             }
             let enq = Double(per * workers) / tEnq
@@ -175,15 +157,8 @@ struct Bench: AsyncParsableCommand {
             let cycleRunners = runners()
             let tCycle = try await timed {
                 try await runUntilDone(cycleRunners, target: per * workers) {
-                    try await withThrowingTaskGroup(of: Void.self) { g in
-                        for w in 0..<workers {
-                            g.addTask {
-                                for i in 0..<per {
-                                    _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"c\":\(w * per + i)}"), now: Date(), in: $0) }
-                                }
-                            }
-                        }
-                        try await g.waitForAll()
+                    try await fanOut(workers, per) { w, i in
+                        _ = try await db.transaction { try await store.enqueue(NewJob(kind: "bench.noop", payload: "{\"c\":\(w * per + i)}"), now: Date(), in: $0) }
                     }
                 }
             }

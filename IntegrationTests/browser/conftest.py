@@ -1,0 +1,75 @@
+"""Browser tests: real headless Chromium against a real opsiq-web (debug build) on a temp SQLite store."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, ".build", "debug")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Web:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="opsiq-e2e-")
+        self.port = free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OPSIQ_")}
+        self.env.update({"OPSIQ_DATA_DIR": self.data, "OPSIQ_PORT": str(self.port)})
+        self.log = open(os.path.join(self.data, "web.log"), "w")
+        self.proc = subprocess.Popen([os.path.join(BIN, "opsiq-web")], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except Exception:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("opsiq-web did not become ready:\n" + open(self.log.name).read())
+
+    def admin(self, *args):
+        return subprocess.run([os.path.join(BIN, "opsiq-admin"), *args], env=self.env, capture_output=True, text=True, timeout=60)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+@pytest.fixture
+def web():
+    w = Web()
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def browser():
+    opts = Options()
+    opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
