@@ -42,8 +42,8 @@ class Web:
         else:
             raise RuntimeError("opsiq-web did not become ready:\n" + open(self.log.name).read())
 
-    def admin(self, *args):
-        return subprocess.run([os.path.join(BIN, "opsiq-admin"), *args], env=self.env, capture_output=True, text=True, timeout=60)
+    def admin(self, *args, stdin=None):
+        return subprocess.run([os.path.join(BIN, "opsiq-admin"), *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60)
 
     def stop(self):
         self.proc.terminate()

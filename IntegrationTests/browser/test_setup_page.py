@@ -47,7 +47,7 @@ def test_setup_creates_owner_and_site_and_shows_the_snippet(web, browser):
     browser.get(web.base + "/setup")
     assert not browser.current_url.endswith("/setup")
     assert "OpsIQ is installed" in browser.page_source
-    again = web.admin("create-owner", "--email", "x@example.com", "--name", "X", "--password-stdin")
+    again = web.admin("create-owner", "--email", "x@example.com", "--name", "X", "--password-stdin", stdin="correct horse battery\n")
     assert again.returncode == 1 and "Owner" in again.stderr
 
 

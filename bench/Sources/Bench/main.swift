@@ -93,7 +93,7 @@ struct Bench: AsyncParsableCommand {
             // Baseline: raw single-row inserts.
             let tBase = try await timed {
                 try await fanOut(workers, per) { w, i in
-                    try await db.write { try await $0.execute("INSERT INTO bench_rows (k, v) VALUES (?, ?)", [.int(Int64(w * per + i)), .text("payload \(i)")]) }
+                    _ = try await db.write { try await $0.execute("INSERT INTO bench_rows (k, v) VALUES (?, ?)", [.int(Int64(w * per + i)), .text("payload \(i)")]) }
                 }
             }
             let base = Double(per * workers) / tBase
@@ -101,7 +101,7 @@ struct Bench: AsyncParsableCommand {
             // Outbox: one event per transaction, and ten per transaction.
             let tOut1 = try await timed {
                 try await fanOut(workers, per) { w, i in
-                    try await db.transaction { tx in
+                    _ = try await db.transaction { tx in
                         try await outbox.publish("bench.event", workspace: WorkspaceID(Int64(w % 3 + 1)), payload: ["i": .int(Int64(i))], in: tx)
                     }
                 }
@@ -110,7 +110,7 @@ struct Bench: AsyncParsableCommand {
             let batches = per / 10
             let tOut10 = try await timed {
                 try await fanOut(workers, batches) { w, i in
-                    try await db.transaction { tx in
+                    _ = try await db.transaction { tx in
                         try await outbox.publish((0..<10).map { j in NewEvent(type: "bench.event", workspaceID: WorkspaceID(Int64(w % 3 + 1)), payload: "{\"i\":\(i * 10 + j)}") }, in: tx)
                     }
                 }
