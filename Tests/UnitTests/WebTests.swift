@@ -172,9 +172,11 @@ import Testing
         #expect(sealed.hasPrefix("v1:"))
         #expect(try box.open(sealed) == "opsiq_whsec_abc")
         #expect(try box.seal("x") != box.seal("x"), "fresh nonce each time")
-        var bytes = Array(sealed.utf8)
-        bytes[bytes.count - 3] = bytes[bytes.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-        #expect(throws: (any Error).self) { try box.open(String(decoding: bytes, as: UTF8.self)) }
+        // Flip one bit of the ciphertext (decoded, so base64 padding bits cannot hide the change).
+        let parts = sealed.split(separator: ":", maxSplits: 2).map(String.init)
+        var raw = try #require(Data(base64Encoded: parts[2]))
+        raw[14] ^= 0x01
+        #expect(throws: (any Error).self) { try box.open("\(parts[0]):\(parts[1]):\(raw.base64EncodedString())") }
         let other = try AESGCMSecretBox(masterKey: Array(repeating: 4, count: 32))
         #expect(throws: (any Error).self) { try other.open(sealed) }
         // After a key rotation the old key still opens old secrets.

@@ -162,8 +162,8 @@ public struct MariaDBConfig: Sendable {
         return config
     }
 
-    /// Checks the numbers a hand-built config may get wrong; called by `MariaDBDatabase.init` too.
-    func validate() throws {
+    /// Checks what a hand-built config may get wrong (`parse(url:)` already does).
+    public func validate() throws {
         guard poolSize >= 1 else { throw SQLError.configuration("MariaDB poolSize must be at least 1 (got \(poolSize))") }
         guard (1...65535).contains(port) else { throw SQLError.configuration("MariaDB port \(port) is out of range") }
         guard connectTimeoutSeconds >= 1 else {
@@ -193,4 +193,16 @@ public struct MariaDBConfig: Sendable {
         }
         return n
     }
+}
+
+extension MariaDBConfig: CustomStringConvertible, CustomReflectable {
+    /// The URL form with the password masked, safe to log.
+    public var description: String {
+        var text = "mariadb://\(user):***@\(unixSocket == nil ? endpoint : "")/\(database)?pool=\(poolSize)"
+        if let unixSocket { text += "&socket=\(unixSocket)" }
+        return text
+    }
+
+    /// `dump` and debugger views show the masked description, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
 }

@@ -158,7 +158,21 @@ final class MariaDBConnection: @unchecked Sendable {
     }
 
     private func run(_ mysql: UnsafeMutablePointer<MYSQL>, _ sql: String, _ binds: [SQLValue],
-                     collectRows: Bool, isRetry: Bool = false) throws -> (result: SQLExecResult, rows: [SQLRow]) {
+                     collectRows: Bool) throws -> (result: SQLExecResult, rows: [SQLRow]) {
+        do {
+            return try runOnce(mysql, sql, binds, collectRows: collectRows, mayBeStale: true)
+        } catch is StaleStatement {
+            // Closing the statement resynchronises the connection; prepare it afresh, once.
+            forget(sql)
+            return try runOnce(mysql, sql, binds, collectRows: collectRows, mayBeStale: false)
+        }
+    }
+
+    /// A cached statement outdated by a schema change; thrown only while a retry is still allowed.
+    private struct StaleStatement: Error {}
+
+    private func runOnce(_ mysql: UnsafeMutablePointer<MYSQL>, _ sql: String, _ binds: [SQLValue],
+                         collectRows: Bool, mayBeStale: Bool) throws -> (result: SQLExecResult, rows: [SQLRow]) {
         guard let stmt = try statement(mysql, sql) else {
             // Not preparable (ER_UNSUPPORTED_PS): only plain text without values may take the text protocol.
             guard binds.isEmpty else {
@@ -180,13 +194,9 @@ final class MariaDBConnection: @unchecked Sendable {
         if mysql_stmt_execute(stmt) != 0 {
             // After a schema change a cached statement can go stale: the server gave up re-preparing
             // (1615 ER_NEED_REPREPARE), or its result now has other columns than the client bound
-            // last time (2057 CR_NEW_STMT_METADATA, only for statements that return rows). Closing
-            // the statement resynchronises the connection; prepare it afresh, once.
+            // last time (2057 CR_NEW_STMT_METADATA, only for statements that return rows).
             let code = mysql_stmt_errno(stmt)
-            if code == 1615 || code == 2057, !isRetry {
-                forget(sql)
-                return try run(mysql, sql, binds, collectRows: collectRows, isRetry: true)
-            }
+            if mayBeStale, code == 1615 || code == 2057 { throw StaleStatement() }
             throw statementError(stmt)
         }
         var rows: [SQLRow] = []
