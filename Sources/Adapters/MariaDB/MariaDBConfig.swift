@@ -18,8 +18,10 @@ public struct MariaDBConfig: Sendable {
     public var connectTimeoutSeconds: Int
     /// How long `read`/`transaction` wait for a free connection before `SQLError.poolTimeout`.
     public var acquireTimeoutSeconds: Int
-    /// Socket read/write timeout of one statement; bounds how long a statement (or a lock wait,
-    /// `GET_LOCK`) may run before the connection is given up as lost.
+    /// Socket read/write timeout, applied once per statement by Connector/C: a statement (or a
+    /// lock wait such as `GET_LOCK(name, 120)`) running longer fails with `.unavailable` and the
+    /// connection is dropped. It is what detects a server that vanished without closing the socket.
+    /// Raise it (`?ioTimeout=3600`) for long migrations.
     public var ioTimeoutSeconds: Int
 
     public init(
@@ -32,7 +34,7 @@ public struct MariaDBConfig: Sendable {
         poolSize: Int = 10,
         connectTimeoutSeconds: Int = 5,
         acquireTimeoutSeconds: Int = 10,
-        ioTimeoutSeconds: Int = 60
+        ioTimeoutSeconds: Int = 300
     ) {
         self.host = host
         self.port = port
