@@ -1,4 +1,5 @@
 import Adapters
+import Domain
 import Foundation
 import Logging
 import Ports
@@ -45,12 +46,14 @@ public struct AppConfig: Sendable {
     public var shutdownGraceSeconds: Int
     public var geoIPPath: String
     public var geoIPCityPath: String?
+    /// Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (loopback by default: nginx on the same host).
+    public var trustedProxies: [CIDR]
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
         "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_HOST", "OPSIQ_PORT",
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
-        "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH",
+        "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -162,6 +165,14 @@ public struct AppConfig: Sendable {
         shutdownGraceSeconds = try int("OPSIQ_SHUTDOWN_GRACE_SECONDS", 30, 0...3600)
         geoIPPath = get("OPSIQ_GEOIP_PATH") ?? "/usr/share/GeoIP/GeoIP.dat"
         geoIPCityPath = get("OPSIQ_GEOIP_CITY_PATH")
+        var proxies: [CIDR] = []
+        for item in (get("OPSIQ_TRUSTED_PROXIES") ?? "127.0.0.1,::1").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty && item != "none" {
+            guard let c = CIDR(item) else {
+                throw ConfigError("OPSIQ_TRUSTED_PROXIES", "'\(item)' is not an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32); use none to trust no proxy")
+            }
+            proxies.append(c)
+        }
+        trustedProxies = proxies
     }
 }
 

@@ -33,6 +33,16 @@ public struct Services: Sendable {
     public let setup: SetupService
     public let migrations: MigrationRunner
     public let metrics: MetricsRegistry
+    public let digests: any Digests
+    public let sessions: any SessionStore
+    public let failedLogins: any FailedLoginStore
+    public let apiKeys: APIKeyService
+    public let settings: SettingsService
+    public let audit: any AuditStore
+    public let auth: AuthService
+    public let actions: ActionRegistry
+    /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
+    public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
     public let setupToken: String
 
@@ -70,10 +80,27 @@ public struct Services: Sendable {
         self.outbox = Outbox(store: SQLOutboxStore(), clock: clock, random: random)
         self.workerStatus = SQLWorkerStatusStore(db: db)
         self.workspaces = SQLWorkspaceStore(secrets: secrets)
-        self.users = SQLUserStore()
+        self.users = SQLUserStore(db: db)
         self.setup = SetupService(db: db, users: users, workspaces: workspaces, outbox: outbox, hasher: hasher, clock: clock, random: random)
         self.migrations = MigrationRunner(db: db)
         self.metrics = MetricsRegistry()
+        let digests = CryptoDigests()
+        self.digests = digests
+        self.sessions = SQLSessionStore(db: db)
+        self.failedLogins = SQLFailedLoginStore(db: db)
+        self.apiKeys = APIKeyService(store: SQLAPIKeyStore(db: db), rateLimits: SQLRateLimitStore(db: db), digests: digests, clock: clock, random: random)
+        self.settings = SettingsService(store: SQLSettingsStore(db: db), db: db, clock: clock)
+        self.audit = SQLAuditStore(db: db)
+        // A real argon2id hash checked when an email is unknown, so timing does not tell which emails exist.
+        let dummy = (try? hasher.hash(random.hexToken())) ?? ""
+        self.auth = AuthService(db: db, users: users, sessions: sessions, failedLogins: failedLogins, hasher: hasher, digests: digests,
+                                secrets: secrets, clock: clock, random: random, dummyHash: dummy)
+        var registry = ActionRegistry()
+        AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
+                                                               settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
+                                                               clock: clock, random: random))
+        self.actions = registry
+        self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
     }
 
     public var domainLog: any DomainLog { SwiftLogDomainLog(logger: logger) }

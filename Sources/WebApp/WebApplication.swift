@@ -7,13 +7,17 @@ import Ports
 import ServiceLifecycle
 
 /// Every route of the web process, listed in one place.
-func buildRouter(services: Services, schema: SchemaState) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ClientMiddleware(trusted: services.config.trustedProxies, baseIsHTTPS: services.config.baseURL.hasPrefix("https://")))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     let renderer = try Renderer()
     HealthRoutes(services: services, schema: schema).register(on: router)
     SetupRoutes(services: services, renderer: renderer).register(on: router)
+    APIRoutes(services: services, renderer: renderer).register(on: router)
+    AuthRoutes(services: services, renderer: renderer).register(on: router)
+    AdminRoutes(services: services, renderer: renderer).register(on: router)
     return router
 }
 

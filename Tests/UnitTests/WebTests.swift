@@ -14,7 +14,7 @@ import Testing
 @Suite struct WebTests {
     struct Env {
         let services: Services
-        let app: Application<RouterResponder<BasicRequestContext>>
+        let app: Application<RouterResponder<AppContext>>
         let dir: URL
     }
 

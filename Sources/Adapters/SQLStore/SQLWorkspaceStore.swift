@@ -35,6 +35,15 @@ public struct SQLWorkspaceStore: WorkspaceStore {
         try await conn.query("SELECT \(Self.columns) FROM workspaces WHERE archived_at IS NULL ORDER BY id").map(decode)
     }
 
+    public func update(_ ws: Workspace, in tx: any SQLConnection) async throws {
+        try await tx.execute("UPDATE workspaces SET name = ?, domain = ?, description = ? WHERE id = ?",
+                             [.text(ws.name), .text(ws.domain), .text(ws.description), .int(ws.id.raw)])
+    }
+
+    public func setSecret(_ id: WorkspaceID, sealed: String, in tx: any SQLConnection) async throws {
+        try await tx.execute("UPDATE workspaces SET site_secret_enc = ? WHERE id = ?", [.text(sealed), .int(id.raw)])
+    }
+
     public func count(in conn: any SQLConnection) async throws -> Int {
         Int(try await conn.queryFirst("SELECT COUNT(*) AS n FROM workspaces WHERE archived_at IS NULL")?.int("n") ?? 0)
     }

@@ -42,6 +42,27 @@ public protocol UserStore: Sendable {
     func find(email: String, in conn: any SQLConnection) async throws -> User?
     func find(_ id: UserID, in conn: any SQLConnection) async throws -> User?
     func count(role: Role?, in conn: any SQLConnection) async throws -> Int
+    func all(in conn: any SQLConnection) async throws -> [User]
+    func setPassword(_ id: UserID, hash: String, now: Date, in tx: any SQLConnection) async throws
+    func setRole(_ id: UserID, role: Role, now: Date, in tx: any SQLConnection) async throws
+    func setActive(_ id: UserID, active: Bool, now: Date, in tx: any SQLConnection) async throws
+    func recordLogin(_ id: UserID, now: Date) async throws
+    /// The workspaces an Agent's departments belong to.
+    func agentWorkspaces(_ id: UserID) async throws -> Set<WorkspaceID>
+    /// The sealed TOTP secret, whether 2FA is on, and the hashes of unused recovery codes.
+    func secondFactor(_ id: UserID) async throws -> SecondFactorState
+    func setSecondFactor(_ id: UserID, _ state: SecondFactorState, now: Date) async throws
+}
+
+public struct SecondFactorState: Sendable, Equatable {
+    public var sealedSecret: String?
+    public var enabled: Bool
+    public var recoveryCodeHashes: [String]
+    /// The last accepted TOTP step, so the same code cannot be replayed.
+    public var lastStep: Int64
+    public init(sealedSecret: String?, enabled: Bool, recoveryCodeHashes: [String], lastStep: Int64) {
+        self.sealedSecret = sealedSecret; self.enabled = enabled; self.recoveryCodeHashes = recoveryCodeHashes; self.lastStep = lastStep
+    }
 }
 
 /// Hashes and verifies passwords. The live adapter is argon2id through libargon2; the encoded

@@ -41,4 +41,6 @@ public protocol WorkspaceStore: Sendable {
     func find(siteKey: String, in conn: any SQLConnection) async throws -> Workspace?
     func all(in conn: any SQLConnection) async throws -> [Workspace]
     func count(in conn: any SQLConnection) async throws -> Int
+    func update(_ ws: Workspace, in tx: any SQLConnection) async throws
+    func setSecret(_ id: WorkspaceID, sealed: String, in tx: any SQLConnection) async throws
 }

@@ -36,11 +36,14 @@ extension SQLConnection {
 public protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
     /// Runs `body` on a connection in autocommit mode. Use for reads; SQLite may lend a read-only connection.
+    @discardableResult
     func read<T>(_ body: (any SQLConnection) async throws -> T) async throws -> T
     /// Runs `body` on a connection in autocommit mode that may write: each statement commits on its own.
     /// Use for single-statement writes where a transaction's extra round trips are not wanted.
+    @discardableResult
     func write<T>(_ body: (any SQLConnection) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     func transaction<T>(_ body: (any SQLConnection) async throws -> T) async throws -> T
     /// Checks that the database answers (used by /readyz and doctor).
     func ping() async throws

@@ -22,15 +22,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONError.response(.serviceUnavailable, code: "database_unavailable",
                                       message: "The database is temporarily unavailable. Please retry shortly.",
                                       headers: [.retryAfter: "5"])
+        } catch is CSRFRejected {
+            return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "The form expired or did not come from this site (CSRF check failed). Go back, reload the page and try again.")))
         } catch let error as DomainError {
-            switch error {
-            case .validation(let field, let message):
-                return JSONError.response(.unprocessableContent, code: "invalid_field", message: "\(field): \(message)", field: field)
-            case .conflict(let message):
-                return JSONError.response(.conflict, code: "conflict", message: message)
-            case .notFound(let message):
-                return JSONError.response(.notFound, code: "not_found", message: message)
-            }
+            return JSONError.response(for: error)
         } catch {
             let ref = String(UInt32.random(in: .min ... .max), radix: 16)
             logger.error("unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "ref": "\(ref)"])
@@ -40,13 +36,33 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 enum JSONError {
+    /// The one mapping from domain errors to HTTP statuses and error codes.
+    static func response(for error: DomainError) -> Response {
+        switch error {
+        case .validation(let field, let message):
+            return response(.unprocessableContent, code: "invalid_field", message: "\(field): \(message)", field: field)
+        case .conflict(let message):
+            return response(.conflict, code: "conflict", message: message)
+        case .notFound(let message):
+            return response(.notFound, code: "not_found", message: message)
+        case .forbidden(let message):
+            return response(.forbidden, code: "forbidden", message: message)
+        case .unauthenticated(let message):
+            return response(.unauthorized, code: "unauthenticated", message: message, headers: [.wwwAuthenticate: "Bearer"])
+        case .rateLimited(let after, let limit):
+            return response(.tooManyRequests, code: "rate_limited", message: "rate limit of \(limit) requests a minute reached; retry in \(after) s",
+                            headers: [.retryAfter: String(after)])
+        }
+    }
+
     static func response(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:]) -> Response {
         var err: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         if let field { err["field"] = .string(field) }
+        let body = JSONValue.object(["ok": .bool(false), "error": .object(err)]).encoded()
         var h = headers
         h[.contentType] = "application/json; charset=utf-8"
         h[.cacheControl] = "no-store"
-        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(["error": .object(err)]).encoded())))
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
 

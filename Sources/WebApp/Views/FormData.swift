@@ -3,6 +3,7 @@ import Foundation
 /// An `application/x-www-form-urlencoded` body. Repeated keys keep their first value.
 struct FormData {
     private(set) var values: [String: String] = [:]
+    private(set) var all: [String: [String]] = [:]
 
     init(_ body: String) {
         for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
@@ -10,8 +11,12 @@ struct FormData {
             let key = Self.decode(String(kv[0]))
             let value = kv.count > 1 ? Self.decode(String(kv[1])) : ""
             if values[key] == nil { values[key] = value }
+            all[key, default: []].append(value)
         }
     }
+
+    /// Every value of a repeated field (checkbox groups).
+    func list(_ key: String) -> [String] { all[key] ?? [] }
 
     static func decode(_ s: String) -> String {
         s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s

@@ -12,6 +12,18 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: Templates.setup), named: "setup")
         lib.register(try MustacheTemplate(string: Templates.setupDone), named: "setup_done")
         lib.register(try MustacheTemplate(string: Templates.home), named: "home")
+        lib.register(try MustacheTemplate(string: AdminTemplates.adminLayout), named: "admin")
+        lib.register(try MustacheTemplate(string: AdminTemplates.login), named: "login")
+        lib.register(try MustacheTemplate(string: AdminTemplates.login2FA), named: "login_2fa")
+        lib.register(try MustacheTemplate(string: AdminTemplates.home), named: "admin_home")
+        lib.register(try MustacheTemplate(string: AdminTemplates.soon), named: "soon")
+        lib.register(try MustacheTemplate(string: AdminTemplates.forbidden), named: "forbidden")
+        lib.register(try MustacheTemplate(string: AdminTemplates.team), named: "team")
+        lib.register(try MustacheTemplate(string: AdminTemplates.sites), named: "sites")
+        lib.register(try MustacheTemplate(string: AdminTemplates.apiKeys), named: "api_keys")
+        lib.register(try MustacheTemplate(string: AdminTemplates.security), named: "security")
+        lib.register(try MustacheTemplate(string: AdminTemplates.failedLogins), named: "failed_logins")
+        lib.register(try MustacheTemplate(string: AdminTemplates.apiDocs), named: "api_docs")
         library = lib
     }
 

@@ -94,4 +94,5 @@ let migration0001Core = Migration(version: 1, name: "core") { d in
 /// Every migration, in order. Append only: never edit or reorder an entry that has shipped.
 public let allMigrations: [Migration] = [
     migration0001Core,
+    migration0002Access,
 ]

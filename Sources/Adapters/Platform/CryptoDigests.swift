@@ -1,0 +1,17 @@
+@preconcurrency import Crypto
+import Foundation
+import Ports
+
+/// SHA-256 and HMACs through swift-crypto.
+public struct CryptoDigests: Digests {
+    public init() {}
+    public func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+    public func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    }
+    public func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Ports
+
+/// One typed setting with its installation-wide default; a workspace may override it.
+public struct SettingDefinition: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case text(maxLength: Int)
+        case integer(ClosedRange<Int64>)
+        case boolean
+        case choice([String])
+        case timeZone
+        case currency
+        case color
+    }
+    public var name: String
+    public var group: String
+    public var label: String
+    public var help: String
+    public var kind: Kind
+    public var defaultValue: JSONValue
+    /// Installation-wide only (security and API limits): workspaces cannot override it.
+    public var globalOnly: Bool
+
+    public init(_ name: String, group: String, label: String, help: String, kind: Kind, default defaultValue: JSONValue, globalOnly: Bool = false) {
+        self.name = name; self.group = group; self.label = label; self.help = help; self.kind = kind; self.defaultValue = defaultValue; self.globalOnly = globalOnly
+    }
+
+    /// Checks and normalises a value, naming the setting when it is wrong.
+    public func validate(_ v: JSONValue) throws -> JSONValue {
+        func bad(_ m: String) -> DomainError { .validation(field: name, message: m) }
+        switch kind {
+        case .text(let max):
+            guard case .string(let s) = v else { throw bad("must be text") }
+            guard s.count <= max else { throw bad("must be at most \(max) characters") }
+            return .string(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        case .integer(let range):
+            guard let i = v.intValue ?? v.stringValue.flatMap({ Int64($0) }) else { throw bad("must be a whole number") }
+            guard range.contains(i) else { throw bad("must be from \(range.lowerBound) to \(range.upperBound)") }
+            return .int(i)
+        case .boolean:
+            if case .bool = v { return v }
+            if let s = v.stringValue, ["true", "1", "on", "yes"].contains(s.lowercased()) { return .bool(true) }
+            if let s = v.stringValue, ["false", "0", "off", "no", ""].contains(s.lowercased()) { return .bool(false) }
+            throw bad("must be true or false")
+        case .choice(let options):
+            guard let s = v.stringValue, options.contains(s) else { throw bad("must be one of \(options.joined(separator: ", "))") }
+            return .string(s)
+        case .timeZone:
+            guard let s = v.stringValue, TimeZone(identifier: s) != nil else { throw bad("must be a time zone name such as Europe/Berlin or America/New_York") }
+            return .string(s)
+        case .currency:
+            guard let s = v.stringValue?.uppercased(), s.count == 3, s.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw bad("must be a 3-letter ISO 4217 code such as USD or EUR") }
+            return .string(s)
+        case .color:
+            guard let s = v.stringValue?.lowercased(), s.count == 7, s.hasPrefix("#"), s.dropFirst().allSatisfy(\.isHexDigit) else { throw bad("must be a colour like #3558e6") }
+            return .string(s)
+        }
+    }
+}
+
+/// The settings cascade: a workspace's value if it set one, else the installation default, else the built-in default.
+public struct SettingsService: Sendable {
+    public let definitions: [SettingDefinition]
+    public let store: any SettingsStore
+    public let db: any SQLDatabase
+    public let clock: any TimeSource
+
+    public init(definitions: [SettingDefinition] = SettingsService.builtIn, store: any SettingsStore, db: any SQLDatabase, clock: any TimeSource) {
+        self.definitions = definitions; self.store = store; self.db = db; self.clock = clock
+    }
+
+    public struct Resolved: Sendable, Equatable {
+        public var name: String
+        public var value: JSONValue
+        /// Where the value comes from: "workspace", "global" or "default".
+        public var source: String
+    }
+
+    public func definition(_ name: String) -> SettingDefinition? { definitions.first { $0.name == name } }
+
+    public func resolved(workspace: WorkspaceID?) async throws -> [Resolved] {
+        let global = try await store.values(workspace: 0)
+        var local: [String: String] = [:]
+        if let workspace { local = try await store.values(workspace: workspace.raw) }
+        return definitions.map { d in
+            if workspace != nil, !d.globalOnly, let raw = local[d.name], let v = try? JSONValue.parse(raw) { return Resolved(name: d.name, value: v, source: "workspace") }
+            if let raw = global[d.name], let v = try? JSONValue.parse(raw) { return Resolved(name: d.name, value: v, source: "global") }
+            return Resolved(name: d.name, value: d.defaultValue, source: "default")
+        }
+    }
+
+    public func value(_ name: String, workspace: WorkspaceID?) async throws -> JSONValue? {
+        try await resolved(workspace: workspace).first { $0.name == name }?.value
+    }
+
+    /// Sets (or with nil, clears back to the inherited value) one setting.
+    public func set(_ name: String, to value: JSONValue?, workspace: WorkspaceID?, by: UserID?, in tx: any SQLConnection) async throws -> JSONValue? {
+        guard let d = definition(name) else { throw DomainError.validation(field: "name", message: "unknown setting '\(name)'") }
+        if workspace != nil && d.globalOnly { throw DomainError.validation(field: name, message: "is installation-wide and cannot be set per site") }
+        let checked = try value.map { try d.validate($0) }
+        try await store.set(workspace: workspace?.raw ?? 0, name: name, value: checked?.encoded(), by: by, now: clock.now(), in: tx)
+        return checked
+    }
+
+    public static let builtIn: [SettingDefinition] = [
+        SettingDefinition("business.name", group: "Business identity", label: "Business name", help: "Shown to customers in the widget, emails and the ticket portal.", kind: .text(maxLength: 190), default: .string("")),
+        SettingDefinition("business.email", group: "Business identity", label: "Support email", help: "The From address of customer emails.", kind: .text(maxLength: 190), default: .string("")),
+        SettingDefinition("timezone", group: "Regional", label: "Time zone", help: "Reports, date ranges and support hours use it.", kind: .timeZone, default: .string("UTC")),
+        SettingDefinition("currency", group: "Regional", label: "Currency", help: "For sales and deal values.", kind: .currency, default: .string("USD")),
+        SettingDefinition("support.hours", group: "Support hours", label: "Support hours", help: "Days and hours the team answers, e.g. Mon-Fri 09:00-17:00. SLA clocks count only these hours.", kind: .text(maxLength: 190), default: .string("Mon-Fri 09:00-17:00")),
+        SettingDefinition("tracking.respect_dnt", group: "Tracking", label: "Honour Do Not Track", help: "Visitors whose browser sends Do Not Track are not tracked.", kind: .boolean, default: .bool(false)),
+        SettingDefinition("tracking.anonymize_ip", group: "Tracking", label: "Anonymise IP addresses", help: "Store IPv4 addresses with the last octet set to 0 and IPv6 as /48.", kind: .boolean, default: .bool(false)),
+        SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),
+        SettingDefinition("branding.color", group: "Branding", label: "Brand colour", help: "Accent colour of the widget and portal.", kind: .color, default: .string("#3558e6")),
+        SettingDefinition("retention.days", group: "Data retention", label: "Keep analytics data for (days)", help: "Older raw events are deleted by the daily retention task.", kind: .integer(30...3650), default: .int(395)),
+        SettingDefinition("security.max_failed_logins", group: "Security", label: "Failed sign-ins before lockout", help: "Per account and per IP address, within the lockout window.", kind: .integer(3...50), default: .int(5), globalOnly: true),
+        SettingDefinition("security.lockout_minutes", group: "Security", label: "Lockout window (minutes)", help: "Failed attempts in this window count towards a lockout.", kind: .integer(1...1440), default: .int(15), globalOnly: true),
+        SettingDefinition("security.require_2fa", group: "Security", label: "Require two-factor authentication for", help: "Members of these roles must set up an authenticator app.", kind: .choice(["nobody", "owner", "admins", "everyone"]), default: .string("nobody"), globalOnly: true),
+        SettingDefinition("api.rate_limit_per_minute", group: "API", label: "API requests per minute per key", help: "The next request in the same minute gets HTTP 429.", kind: .integer(1...100_000), default: .int(60), globalOnly: true),
+    ]
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A server-side login session. The browser holds the token; only its SHA-256 is stored.
+public struct SessionRecord: Sendable, Equatable {
+    public var tokenHash: String
+    public var userID: UserID
+    public var csrfToken: String
+    public var workspaceID: WorkspaceID?
+    /// The password was right but the authenticator code is still due.
+    public var secondFactorPending: Bool
+    public var ip: String
+    public var userAgent: String
+    public var createdAt: Date
+    public var lastSeenAt: Date
+    public var expiresAt: Date
+    public init(tokenHash: String, userID: UserID, csrfToken: String, workspaceID: WorkspaceID?, secondFactorPending: Bool,
+                ip: String, userAgent: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date) {
+        self.tokenHash = tokenHash; self.userID = userID; self.csrfToken = csrfToken; self.workspaceID = workspaceID
+        self.secondFactorPending = secondFactorPending; self.ip = ip; self.userAgent = userAgent
+        self.createdAt = createdAt; self.lastSeenAt = lastSeenAt; self.expiresAt = expiresAt
+    }
+}
+
+public protocol SessionStore: Sendable {
+    func insert(_ s: SessionRecord) async throws
+    func find(tokenHash: String) async throws -> SessionRecord?
+    /// Slides the expiry and records activity (the presence heartbeat).
+    func touch(tokenHash: String, now: Date, expiresAt: Date) async throws
+    func completeSecondFactor(tokenHash: String, now: Date) async throws
+    func setWorkspace(tokenHash: String, workspace: WorkspaceID?) async throws
+    func delete(tokenHash: String) async throws
+    /// Logout everywhere. Returns how many sessions ended.
+    func deleteAll(userID: UserID) async throws -> Int
+    /// Users with a session active since `since` (who is online).
+    func activeUserIDs(since: Date) async throws -> [UserID]
+    func prune(now: Date) async throws -> Int
+}
+
+/// Why a login failed, as the failed-login log shows it.
+public enum FailedLoginReason: String, Sendable, Codable, CaseIterable {
+    case wrongPassword = "wrong_password"
+    case locked
+    case notFound = "not_found"
+    case wrongCode = "wrong_code"
+    case deactivated
+}
+
+public struct FailedLogin: Sendable, Equatable {
+    public var at: Date
+    public var ip: String
+    public var country: String
+    public var email: String
+    public var reason: FailedLoginReason
+    public var userAgent: String
+    public init(at: Date, ip: String, country: String, email: String, reason: FailedLoginReason, userAgent: String) {
+        self.at = at; self.ip = ip; self.country = country; self.email = email; self.reason = reason; self.userAgent = userAgent
+    }
+}
+
+public protocol FailedLoginStore: Sendable {
+    func record(_ f: FailedLogin) async throws
+    func count(email: String, since: Date) async throws -> Int
+    func count(ip: String, since: Date) async throws -> Int
+    func recent(limit: Int, offset: Int) async throws -> [FailedLogin]
+}
+
+/// An API key as stored: only the SHA-256 of the secret, and its first characters for display.
+public struct APIKeyRecord: Sendable, Equatable {
+    public var id: Int64
+    public var prefix: String
+    public var name: String
+    public var scopes: [String]
+    public var workspaceID: WorkspaceID?
+    public var createdBy: UserID
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public init(id: Int64, prefix: String, name: String, scopes: [String], workspaceID: WorkspaceID?, createdBy: UserID,
+                createdAt: Date, lastUsedAt: Date?, revokedAt: Date?) {
+        self.id = id; self.prefix = prefix; self.name = name; self.scopes = scopes; self.workspaceID = workspaceID
+        self.createdBy = createdBy; self.createdAt = createdAt; self.lastUsedAt = lastUsedAt; self.revokedAt = revokedAt
+    }
+}
+
+public protocol APIKeyStore: Sendable {
+    func insert(keyHash: String, prefix: String, name: String, scopes: [String], workspace: WorkspaceID?, createdBy: UserID, now: Date) async throws -> APIKeyRecord
+    func find(keyHash: String) async throws -> APIKeyRecord?
+    func all() async throws -> [APIKeyRecord]
+    func markUsed(id: Int64, now: Date) async throws
+    func revoke(id: Int64, now: Date) async throws -> Bool
+}
+
+/// Fixed-window counters shared by every web process through the database.
+public protocol RateLimitStore: Sendable {
+    /// Counts one hit in `bucket` for the window starting at `windowStart`; returns the hits so far.
+    func hit(bucket: String, windowStart: Date) async throws -> Int
+    func prune(before: Date) async throws -> Int
+}
+
+/// Who did something: a person, an API key or the system.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Date
+    public var actorType: String
+    public var actorID: Int64?
+    public var actorLabel: String
+    public var workspaceID: WorkspaceID?
+    public var action: String
+    public var target: String
+    public var details: String
+    public var ip: String
+    public init(at: Date, actorType: String, actorID: Int64?, actorLabel: String, workspaceID: WorkspaceID?, action: String, target: String, details: String, ip: String) {
+        self.at = at; self.actorType = actorType; self.actorID = actorID; self.actorLabel = actorLabel; self.workspaceID = workspaceID
+        self.action = action; self.target = target; self.details = details; self.ip = ip
+    }
+}
+
+public protocol AuditStore: Sendable {
+    func record(_ e: AuditEntry, in tx: any SQLConnection) async throws
+    func recent(workspace: WorkspaceID?, limit: Int) async throws -> [AuditEntry]
+}
+
+/// Hashes and MACs the domain needs (tokens, TOTP), behind a port so the domain imports no crypto library.
+public protocol Digests: Sendable {
+    func sha256Hex(_ text: String) -> String
+    func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8]
+    func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8]
+}

@@ -1,0 +1,36 @@
+import Composition
+import Domain
+import HTTPTypes
+import Hummingbird
+
+/// Works out the client address and scheme. Forwarded headers are believed only from configured
+/// proxies (OPSIQ_TRUSTED_PROXIES); the right-most untrusted hop in X-Forwarded-For is the client.
+struct ClientMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let trusted: [CIDR]
+    let baseIsHTTPS: Bool
+
+    func isTrusted(_ ip: String) -> Bool {
+        guard let a = IPAddress(ip) else { return false }
+        return trusted.contains { $0.contains(a) }
+    }
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var ctx = context
+        if isTrusted(ctx.peer) {
+            if let xff = request.headers[HTTPField.Name("X-Forwarded-For")!] {
+                let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPAddress($0) != nil }
+                if let client = hops.reversed().first(where: { !isTrusted($0) }) ?? hops.first { ctx.clientIP = IPAddress(client)!.description }
+            }
+            ctx.secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        }
+        if baseIsHTTPS { ctx.secure = true }
+        var response = try await next(request, ctx)
+        // Security headers on every response; HSTS only over TLS.
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = response.headers[HTTPField.Name("Referrer-Policy")!] ?? "same-origin"
+        response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if ctx.secure { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains" }
+        return response
+    }
+}

@@ -1,0 +1,214 @@
+/// Templates of the signed-in admin and the sign-in pages.
+enum AdminTemplates {
+    static let adminLayout = """
+    {{<layout}}
+    {{$title}}{{pageTitle}} · OpsIQ{{/title}}
+    {{$content}}
+    \(css)
+    <div class="shell">
+    <nav class="side" aria-label="Main">
+    {{#nav}}<div class="navgroup"><div class="navhead">{{group}}</div>{{#items}}<a href="{{href}}" class="{{#active}}active{{/active}}{{^built}} soon{{/built}}">{{label}}</a>{{/items}}</div>{{/nav}}
+    </nav>
+    <section class="page">
+    <div class="topbar"><h1>{{pageTitle}}</h1><div class="me">
+    {{#online}}<span class="online" title="Team members active in the last few minutes">● {{online}} online</span>{{/online}}
+    <span id="me">{{userName}} · {{roleName}}</span>
+    <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" id="logout">Sign out</button></form>
+    </div></div>
+    {{#flash}}<div class="banner ok" role="status" id="flash">{{flash}}</div>{{/flash}}
+    {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
+    {{$body}}{{/body}}
+    </section>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let css = """
+    <style>
+    main { max-width: 1200px; }
+    .shell { display:flex; gap:24px; align-items:flex-start; }
+    .side { width:210px; flex:none; background:#fff; border:1px solid var(--line); border-radius:10px; padding:10px 0; font-size:14px; }
+    .navhead { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.5px; padding:10px 16px 4px; }
+    .side a { display:block; padding:4px 16px; color:var(--ink); text-decoration:none; }
+    .side a.active { background:#eef1fd; color:var(--accent); font-weight:600; }
+    .side a.soon { color:#98a1b3; }
+    .page { flex:1; min-width:0; }
+    .topbar { display:flex; justify-content:space-between; align-items:center; margin-bottom:14px; }
+    .me { color:var(--muted); font-size:14px; display:flex; gap:12px; align-items:center; }
+    .online { color:var(--ok); }
+    form.inline { display:inline; margin:0; } button.link { background:none; color:var(--accent); padding:0; margin:0; font-weight:500; }
+    table { width:100%; border-collapse:collapse; background:#fff; font-size:14px; }
+    th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
+    th { color:var(--muted); font-weight:600; }
+    .tag { display:inline-block; padding:1px 8px; border-radius:10px; background:#eef1f7; font-size:12px; }
+    button.small { margin:0; padding:4px 10px; font-size:13px; } button.danger { background:#b42318; }
+    select { padding:6px; border-radius:6px; border:1px solid var(--line); font:inherit; }
+    .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:12px; }
+    @media (max-width: 800px) { .shell { flex-direction:column; } .side { width:100%; } .grid2 { grid-template-columns:1fr; } }
+    </style>
+    """
+
+    static let login = """
+    {{<layout}}
+    {{$title}}Sign in · OpsIQ{{/title}}
+    {{$content}}
+    <div class="card" style="max-width:420px;margin:40px auto">
+    <h1>Sign in</h1>
+    {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
+    {{#flash}}<div class="banner ok" role="status" id="flash">{{flash}}</div>{{/flash}}
+    <form method="post" action="/login">
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <input type="hidden" name="next" value="{{next}}">
+    <label for="email">Email</label>
+    <input type="email" id="email" name="email" value="{{email}}" autocomplete="username" required autofocus>
+    <label for="password">Password</label>
+    <input type="password" id="password" name="password" autocomplete="current-password" required>
+    <button type="submit" id="sign-in">Sign in</button>
+    </form>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let login2FA = """
+    {{<layout}}
+    {{$title}}Two-factor code · OpsIQ{{/title}}
+    {{$content}}
+    <div class="card" style="max-width:420px;margin:40px auto">
+    <h1>Enter your code</h1>
+    <p class="lead">Open your authenticator app and enter the 6-digit code for OpsIQ, or one of your recovery codes.</p>
+    {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
+    <form method="post" action="/login/2fa">
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <input type="hidden" name="next" value="{{next}}">
+    <label for="code">Code</label>
+    <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>
+    <button type="submit" id="verify">Verify</button>
+    </form>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let home = """
+    {{<admin}}{{$body}}
+    <div class="card">
+    <p>Signed in as <strong>{{userName}}</strong> ({{roleName}}). {{siteCount}} site(s) in this installation.</p>
+    <p class="hint">The analytics dashboard is not built yet in this edition; the pages marked grey in the menu say so when opened. Built so far: Sites, Team, API keys, Security (two-factor), Failed logins and the API documentation.</p>
+    </div>
+    {{/body}}{{/admin}}
+    """
+
+    static let soon = """
+    {{<admin}}{{$body}}
+    <div class="card" id="not-built">
+    <p><strong>{{pageTitle}} is not built yet</strong> in the Swift edition of OpsIQ.</p>
+    <p class="hint">What it will do is described in the product documentation ({{spec}}). The README's feature table lists what works today.</p>
+    </div>
+    {{/body}}{{/admin}}
+    """
+
+    static let forbidden = """
+    {{<admin}}{{$body}}
+    <div class="card" id="forbidden"><p><strong>Your role ({{roleName}}) cannot open this page.</strong></p><p class="hint">Ask your OpsIQ Owner or a Full Admin if you need access.</p></div>
+    {{/body}}{{/admin}}
+    """
+
+    static let team = """
+    {{<admin}}{{$body}}
+    <table id="team">
+    <thead><tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th></th></tr></thead>
+    <tbody>
+    {{#members}}<tr data-email="{{email}}">
+    <td>{{name}}</td><td>{{email}}</td><td><span class="tag">{{roleName}}</span></td><td>{{#active}}Active{{/active}}{{^active}}Deactivated{{/active}}{{#online}} · <span class="online">online</span>{{/online}}</td>
+    <td>{{#editable}}
+    <form method="post" action="/admin/actions/team.set_role" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}">
+    <select name="role" aria-label="Role of {{email}}"><option value="full_admin">Full Admin</option><option value="agent">Agent</option></select> <button class="small">Change role</button></form>
+    {{#active}}<form method="post" action="/admin/actions/team.deactivate" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}"><button class="small danger">Deactivate</button></form>{{/active}}
+    {{/editable}}</td>
+    </tr>{{/members}}
+    </tbody></table>
+    <p class="hint">Invitations by email arrive with outgoing mail; until then add members with <code>opsiq-admin</code>.</p>
+    {{/body}}{{/admin}}
+    """
+
+    static let sites = """
+    {{<admin}}{{$body}}
+    {{#secret}}<div class="banner ok" id="site-secret">Site secret for {{secretSite}}: <code>{{secret}}</code> — keep it on your server only.</div>{{/secret}}
+    <table id="sites">
+    <thead><tr><th>Name</th><th>Domain</th><th>Site key</th><th>Tracking snippet</th><th></th></tr></thead>
+    <tbody>
+    {{#sites}}<tr><td>{{name}}</td><td>{{domain}}</td><td><code>{{siteKey}}</code></td><td><code>{{snippet}}</code></td>
+    <td>{{#admin}}<form method="post" action="/admin/sites/secret" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><button class="small">Show secret</button></form>
+    <form method="post" action="/admin/sites/rotate" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><button class="small danger">Rotate secret</button></form>{{/admin}}</td></tr>{{/sites}}
+    </tbody></table>
+    {{#admin}}<div class="card" style="margin-top:16px"><h2>Add a site</h2>
+    <form method="post" action="/admin/actions/sites.create"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/sites">
+    <div class="grid2"><div><label for="name">Name</label><input type="text" id="name" name="name" required></div>
+    <div><label for="domain">Domain</label><input type="text" id="domain" name="domain" placeholder="shop.example.com" required></div></div>
+    <button id="add-site">Add site</button></form></div>{{/admin}}
+    {{/body}}{{/admin}}
+    """
+
+    static let apiKeys = """
+    {{<admin}}{{$body}}
+    {{#newKey}}<div class="banner ok" id="new-key">Your new API key — copy it now, it will not be shown again:<br><code id="new-key-value">{{newKey}}</code></div>{{/newKey}}
+    <table id="keys">
+    <thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Site</th><th>Last used</th><th></th></tr></thead>
+    <tbody>
+    {{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{scopes}}</td><td>{{site}}</td><td>{{lastUsed}}</td>
+    <td>{{#revoked}}<span class="tag">revoked</span>{{/revoked}}{{^revoked}}<form method="post" action="/admin/actions/keys.revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/api-keys"><input type="hidden" name="key_id" value="{{id}}"><button class="small danger">Revoke</button></form>{{/revoked}}</td></tr>{{/keys}}
+    </tbody></table>
+    <div class="card" style="margin-top:16px"><h2>Create an API key</h2>
+    <form method="post" action="/admin/api-keys"><input type="hidden" name="_csrf" value="{{csrf}}">
+    <label for="key-name">Name</label><input type="text" id="key-name" name="name" value="{{formName}}" required>
+    <label>Scopes</label><div>{{#scopes}}<label style="display:inline-block;font-weight:400;margin-right:12px"><input type="checkbox" name="scopes" value="{{.}}"> {{.}}</label>{{/scopes}}</div>
+    <label for="key-site">Only for site</label><select id="key-site" name="site_key"><option value="">All sites</option>{{#sites}}<option value="{{siteKey}}">{{name}}</option>{{/sites}}</select>
+    <button id="create-key">Create key</button></form>
+    <p class="hint">Call the API with <code>Authorization: Bearer opq_…</code>; see <a href="/api/docs/">the API documentation</a>. Each key may make {{rateLimit}} requests a minute.</p></div>
+    {{/body}}{{/admin}}
+    """
+
+    static let security = """
+    {{<admin}}{{$body}}
+    <div class="card">
+    <h2>Two-factor authentication</h2>
+    {{#enabled}}<p id="twofa-status">Two-factor authentication is <strong>on</strong>.</p>
+    <form method="post" action="/admin/security/2fa/disable"><input type="hidden" name="_csrf" value="{{csrf}}"><label for="pw">Your password, to turn it off</label><input type="password" id="pw" name="password" required><button class="danger">Turn off</button></form>{{/enabled}}
+    {{^enabled}}{{^setup}}<p id="twofa-status">Two-factor authentication is <strong>off</strong>.{{#required}} Your role must use it: set it up now.{{/required}}</p>
+    <form method="post" action="/admin/security/2fa/start"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="start-2fa">Set up an authenticator app</button></form>{{/setup}}{{/enabled}}
+    {{#setup}}<p>Add OpsIQ to your authenticator app with this key, or open the link on your phone:</p>
+    <p><code id="totp-secret">{{secret}}</code></p><p><a href="{{uri}}" id="totp-uri">{{uri}}</a></p>
+    <form method="post" action="/admin/security/2fa/confirm"><input type="hidden" name="_csrf" value="{{csrf}}"><label for="code">Code from the app</label><input type="text" id="code" name="code" inputmode="numeric" required><button id="confirm-2fa">Turn on</button></form>{{/setup}}
+    {{#recovery.0}}<div class="banner ok" id="recovery-codes"><p>Two-factor authentication is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{{#recovery}}{{.}}
+    {{/recovery}}</pre></div>{{/recovery.0}}
+    </div>
+    <div class="card"><h2>Sessions</h2><form method="post" action="/admin/security/logout-everywhere"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="logout-everywhere">Sign out everywhere</button></form></div>
+    {{/body}}{{/admin}}
+    """
+
+    static let failedLogins = """
+    {{<admin}}{{$body}}
+    <table id="failed-logins"><thead><tr><th>Time (UTC)</th><th>IP</th><th>Country</th><th>Email</th><th>Reason</th><th>Browser</th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{at}}</td><td>{{ip}}</td><td>{{country}}</td><td>{{email}}</td><td>{{reason}}</td><td>{{userAgent}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="6">No failed sign-ins.</td></tr>{{/rows}}</tbody></table>
+    {{/body}}{{/admin}}
+    """
+
+    static let apiDocs = """
+    {{<layout}}
+    {{$title}}API documentation · OpsIQ{{/title}}
+    {{$content}}
+    <div class="card"><h1>OpsIQ action API</h1>
+    <p class="lead"><code>POST {{base}}/api/v1.php</code> with <code>Authorization: Bearer opq_…</code> and a JSON body holding <code>action</code>, <code>site_key</code> and the action's parameters. Machine-readable: <a href="/api/docs/openapi.json">openapi.json</a> (OpenAPI 3.1).</p>
+    <pre>curl -X POST {{base}}/api/v1.php -H "Authorization: Bearer opq_your_key" -H "Content-Type: application/json" -d '{"action": "sites.get", "site_key": "site_abc123"}'</pre>
+    </div>
+    {{#actions}}<div class="card" id="action-{{name}}"><h2><code>{{name}}</code></h2><p>{{summary}}</p>
+    <p class="hint">Scope <code>{{scope}}</code> · {{risk}}{{#site}} · needs <code>site_key</code>{{/site}}{{^api}} · admin only, not callable with an API key{{/api}}</p>
+    {{#params.0}}<table><thead><tr><th>Parameter</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>{{#params}}<tr><td><code>{{name}}</code></td><td>{{type}}</td><td>{{#required}}yes{{/required}}</td><td>{{description}}</td></tr>{{/params}}</tbody></table>{{/params.0}}
+    </div>{{/actions}}
+    {{/content}}
+    {{/layout}}
+    """
+}
