@@ -11,9 +11,9 @@ if [ ! -x "$venv/bin/python" ]; then
     say "creating $venv"
     python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import selenium, pytest" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import selenium, pytest, openapi_spec_validator" 2>/dev/null; then
     say "installing selenium and pytest into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "selenium>=4.20" "pytest>=8"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "selenium>=4.20" "pytest>=8" "openapi-spec-validator>=0.7"
 fi
 # Selenium must not look for browsers or report statistics on the network.
 export SE_OFFLINE=true SE_AVOID_STATS=true

@@ -21,7 +21,7 @@ struct AdminCLI: AsyncParsableCommand {
         Reads the same OPSIQ_* settings as opsiq-web and opsiq-worker (environment, or the file named by OPSIQ_CONFIG_FILE).
         Exit status: 0 success; 1 the command found problems; 2 bad configuration or usage; 3 database unreachable.
         """,
-        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self])
+        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self, ActionCommand.self])
 }
 
 /// Loads configuration and services for one command, mapping failures to the documented exit codes.
@@ -245,5 +245,61 @@ struct SetupToken: AsyncParsableCommand {
         let s = try loadServices()
         print("\(s.config.baseURL)/setup?token=\(s.setupToken)")
         await s.db.shutdown()
+    }
+}
+
+struct ActionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "action", abstract: "List and run registered actions (the same registry as the REST API), as the Owner.",
+                                                    subcommands: [List.self, Run.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every registered action with its scope and risk.")
+        @Flag(help: "Print JSON instead of a table.") var json = false
+        func run() async throws {
+            let s = try loadServices()
+            let defs = s.actions.sorted
+            if json {
+                print(JSONValue.array(defs.map { d in
+                    .object(["name": .string(d.name), "summary": .string(d.summary), "scope": .string(d.scope), "risk": .string(d.risk.rawValue),
+                             "site_key_required": .bool(d.workspaceScoped), "api_key_allowed": .bool(d.apiKeyAllowed)])
+                }).encoded())
+            } else {
+                for d in defs { print("\(d.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(d.scope.padding(toLength: 16, withPad: " ", startingAt: 0)) \(d.risk.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d.summary)") }
+            }
+            await s.db.shutdown()
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run one action and print its JSON result.",
+                                                        discussion: "Example: opsiq-admin action run settings.set --site-key site_abc --json '{\"name\":\"timezone\",\"value\":\"Europe/Berlin\"}'")
+        @Argument(help: "The action name, e.g. sites.list.") var name: String
+        @Option(help: "Parameters as a JSON object.") var json: String = "{}"
+        @Option(help: "The site to act in (for site actions).") var siteKey: String?
+
+        func run() async throws {
+            guard case .object(let params)? = try? JSONValue.parse(json) else { throw fail("--json must be a JSON object", Exit.usage) }
+            let s = try loadServices()
+            try await mapUnavailable(s) {
+                if s.config.database.isEmbedded { try await s.migrations.migrate() }
+                let owner = try await s.db.read { conn in try await s.users.all(in: conn).first { $0.role == .owner } }
+                let actor: Actor = owner.map { .user($0, agentWorkspaces: []) } ?? .system("opsiq-admin")
+                let db = s.db, ws = s.workspaces
+                do {
+                    let result = try await s.actions.invoke(name, actor: actor, siteKey: siteKey ?? params["site_key"]?.stringValue, params: params, ip: "cli") { sk in
+                        try await db.read { try await ws.find(siteKey: sk, in: $0) }
+                    }
+                    print(JSONValue.object(["ok": .bool(true), "data": result]).encoded())
+                } catch let e as DomainError {
+                    await s.db.shutdown()
+                    print(JSONValue.object(["ok": .bool(false), "error": .object(["message": .string(e.description)])]).encoded())
+                    switch e {
+                    case .validation: throw Exit.usage
+                    default: throw Exit.problems
+                    }
+                }
+            }
+            await s.db.shutdown()
+        }
     }
 }

@@ -15,7 +15,7 @@ struct APIRoutes: Sendable {
         router.post("/api/v1.php") { request, ctx in await call(request, ip: ctx.clientIP) }
         router.get("/api/docs/") { _, _ in
             let actions: [[String: Any]] = services.actions.sorted.map { d in
-                ["name": d.name, "summary": d.summary, "scope": d.scope, "risk": d.risk.rawValue, "site": d.workspaceScoped, "api": d.apiKeyAllowed,
+                ["name": d.name, "summary": d.summary, "scope": d.scope, "risk": d.risk.rawValue, "site": d.workspaceScoped, "api": d.apiKeyAllowed, "hasParams": !d.params.isEmpty,
                  "params": d.params.map { p -> [String: Any] in ["name": p.name, "type": Self.typeName(p.type), "required": p.required, "description": p.description] }]
             }
             return renderer.html("api_docs", ["base": services.config.baseURL, "actions": actions])

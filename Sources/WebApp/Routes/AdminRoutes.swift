@@ -251,7 +251,7 @@ struct AdminRoutes: Sendable {
             var m = try await base(ctx, title: "Security", active: "security")
             do {
                 let codes = try await services.auth.confirmTwoFactor(for: ctx.identity!.user, code: f["code"])
-                m["enabled"] = true; m["recovery"] = codes
+                m["enabled"] = true; m["recovery"] = codes; m["hasRecovery"] = true
                 m["flash"] = "Two-factor authentication is on."
             } catch let e as DomainError {
                 m["error"] = e.description; m["enabled"] = false

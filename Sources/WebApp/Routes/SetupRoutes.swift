@@ -26,8 +26,7 @@ struct SetupRoutes: Sendable {
             if try await services.setup.needsSetup() {
                 return Response(status: .seeOther, headers: [.location: "/setup"])
             }
-            let count = try await services.db.read { try await services.workspaces.count(in: $0) }
-            return renderer.html("home", ["siteCount": count])
+            return Response(status: .seeOther, headers: [.location: "/admin"])
         }
         router.get("/setup") { request, _ -> Response in
             guard try await services.setup.needsSetup() else {
@@ -42,7 +41,7 @@ struct SetupRoutes: Sendable {
             let form = FormData(String(buffer: buffer))
             var m = Model(token: form["token"], name: form["name"], email: form["email"], siteName: form["site_name"], domain: form["domain"])
             guard try await services.setup.needsSetup() else {
-                m.formError = "OpsIQ is already set up. Sign in with the Owner account instead."
+                m.formError = "OpsIQ is already set up. Sign in at /login with the Owner account instead."
                 return renderer.html("setup", view(m), status: .conflict)
             }
             guard constantTimeEqual(m.token.trimmingCharacters(in: .whitespaces), services.setupToken) else {

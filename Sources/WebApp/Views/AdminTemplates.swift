@@ -181,8 +181,8 @@ enum AdminTemplates {
     {{#setup}}<p>Add OpsIQ to your authenticator app with this key, or open the link on your phone:</p>
     <p><code id="totp-secret">{{secret}}</code></p><p><a href="{{uri}}" id="totp-uri">{{uri}}</a></p>
     <form method="post" action="/admin/security/2fa/confirm"><input type="hidden" name="_csrf" value="{{csrf}}"><label for="code">Code from the app</label><input type="text" id="code" name="code" inputmode="numeric" required><button id="confirm-2fa">Turn on</button></form>{{/setup}}
-    {{#recovery.0}}<div class="banner ok" id="recovery-codes"><p>Two-factor authentication is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{{#recovery}}{{.}}
-    {{/recovery}}</pre></div>{{/recovery.0}}
+    {{#hasRecovery}}<div class="banner ok" id="recovery-codes"><p>Two-factor authentication is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{{#recovery}}{{.}}
+    {{/recovery}}</pre></div>{{/hasRecovery}}
     </div>
     <div class="card"><h2>Sessions</h2><form method="post" action="/admin/security/logout-everywhere"><input type="hidden" name="_csrf" value="{{csrf}}"><button id="logout-everywhere">Sign out everywhere</button></form></div>
     {{/body}}{{/admin}}
@@ -206,7 +206,7 @@ enum AdminTemplates {
     </div>
     {{#actions}}<div class="card" id="action-{{name}}"><h2><code>{{name}}</code></h2><p>{{summary}}</p>
     <p class="hint">Scope <code>{{scope}}</code> · {{risk}}{{#site}} · needs <code>site_key</code>{{/site}}{{^api}} · admin only, not callable with an API key{{/api}}</p>
-    {{#params.0}}<table><thead><tr><th>Parameter</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>{{#params}}<tr><td><code>{{name}}</code></td><td>{{type}}</td><td>{{#required}}yes{{/required}}</td><td>{{description}}</td></tr>{{/params}}</tbody></table>{{/params.0}}
+    {{#hasParams}}<table><thead><tr><th>Parameter</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>{{#params}}<tr><td><code>{{name}}</code></td><td>{{type}}</td><td>{{#required}}yes{{/required}}</td><td>{{description}}</td></tr>{{/params}}</tbody></table>{{/hasParams}}
     </div>{{/actions}}
     {{/content}}
     {{/layout}}

@@ -11,7 +11,6 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: Templates.layout), named: "layout")
         lib.register(try MustacheTemplate(string: Templates.setup), named: "setup")
         lib.register(try MustacheTemplate(string: Templates.setupDone), named: "setup_done")
-        lib.register(try MustacheTemplate(string: Templates.home), named: "home")
         lib.register(try MustacheTemplate(string: AdminTemplates.adminLayout), named: "admin")
         lib.register(try MustacheTemplate(string: AdminTemplates.login), named: "login")
         lib.register(try MustacheTemplate(string: AdminTemplates.login2FA), named: "login_2fa")

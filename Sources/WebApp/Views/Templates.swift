@@ -93,20 +93,8 @@ enum Templates {
     <dt>Site key</dt><dd id="site-key">{{siteKey}}</dd>
     <dt>Domain</dt><dd>{{domain}}</dd>
     </dl>
-    <p class="hint">The site secret (for identity tokens and webhook signatures) is stored encrypted and is shown on request in the site's settings.</p>
-    </div>
-    {{/content}}
-    {{/layout}}
-    """
-
-    static let home = """
-    {{<layout}}
-    {{$title}}OpsIQ{{/title}}
-    {{$content}}
-    <div class="card">
-    <h1>OpsIQ is installed</h1>
-    <p class="lead">{{siteCount}} site(s) configured. Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>, metrics: <a href="/metrics">/metrics</a>.</p>
-    <p>The admin sign-in is not part of this build yet; manage the installation with <code>opsiq-admin</code> (run <code>opsiq-admin --help</code>).</p>
+    <p class="hint">The site secret (for identity tokens and webhook signatures) is stored encrypted and is shown on request on the Sites page.</p>
+    <p><a href="/login" id="sign-in-link">Sign in to the admin</a></p>
     </div>
     {{/content}}
     {{/layout}}
