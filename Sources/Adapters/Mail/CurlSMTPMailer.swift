@@ -13,7 +13,8 @@ private let smtpCurlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFA
 /// `curl_easy_perform` blocks, so every exchange runs on the mailer's own small `NIOThreadPool`,
 /// never on the Swift concurrency pool. An exchange is bounded by `config.timeoutSeconds` and is
 /// not interrupted by task cancellation (a message cut off halfway could still be delivered).
-/// Call `shutdown()` before dropping the mailer. Message bodies and the password are never logged.
+/// Call `shutdown()` when the service stops (deinit does it too, without waiting for the threads).
+/// Message bodies and the password are never logged.
 public final class CurlSMTPMailer: MailSender {
     private let config: SMTPConfig
     private let clock: any TimeSource
@@ -119,12 +120,13 @@ private final class SMTPCurlExchange: @unchecked Sendable {
         guard smtpCurlGlobalInit == CURLE_OK else {
             return MailError("libcurl could not be initialised (curl_global_init failed)", permanent: false)
         }
+        // Declared first so it is freed last: cleanup still talks to the server (QUIT).
+        var recipients: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(recipients) }
         guard let handle = curl_easy_init() else {
             return MailError("libcurl could not create a handle", permanent: false)
         }
         defer { curl_easy_cleanup(handle) }
-        var recipients: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(recipients) }
 
         let this = Unmanaged.passUnretained(self).toOpaque()
         var setup = CURLE_OK
