@@ -32,6 +32,11 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "settings.get": ([.owner, .fullAdmin], [:]),
     "settings.set": ([.owner, .fullAdmin], ["name": .string("timezone"), "value": .string("Europe/Berlin")]),
     "audit.list": ([.owner, .fullAdmin], [:]),
+    "settings.global.get": ([.owner, .fullAdmin], [:]),
+    "settings.global.set": ([.owner, .fullAdmin], ["name": .string("currency"), "value": .string("EUR")]),
+    "blocklist.list": ([.owner, .fullAdmin], [:]),
+    "blocklist.add": ([.owner, .fullAdmin], ["cidr": .string("192.0.2.0/24"), "reason": .string("scraper")]),
+    "blocklist.remove": ([.owner, .fullAdmin], ["id": .int(999_999)]),
 ]
 
 
@@ -344,6 +349,98 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             #expect(try await auth.authenticate(token: t3) != nil, "activity slides the idle timeout")
             f.clock.advance(12 * 3600 + 1)
             #expect(try await auth.authenticate(token: t3) == nil, "idle for longer than the timeout: expired")
+        }
+    }
+}
+
+@Suite struct SettingsAndBlocklistTests {
+    @Test(arguments: Engine.all)
+    func settingsCascadeAndValidation(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let owner = try await f.actor(f.owner)
+            var all = try await f.invoke("settings.get", as: owner, site: f.siteA)
+            #expect(all["timezone"]?["value"]?.stringValue == "UTC" && all["timezone"]?["source"]?.stringValue == "default")
+            _ = try await f.invoke("settings.global.set", as: owner, site: nil, ["name": .string("timezone"), "value": .string("Europe/Berlin")])
+            _ = try await f.invoke("settings.set", as: owner, site: f.siteB, ["name": .string("timezone"), "value": .string("America/New_York")])
+            all = try await f.invoke("settings.get", as: owner, site: f.siteA)
+            #expect(all["timezone"]?["value"]?.stringValue == "Europe/Berlin" && all["timezone"]?["source"]?.stringValue == "global", "site A inherits")
+            all = try await f.invoke("settings.get", as: owner, site: f.siteB)
+            #expect(all["timezone"]?["value"]?.stringValue == "America/New_York" && all["timezone"]?["source"]?.stringValue == "workspace", "site B overrides")
+            _ = try await f.invoke("settings.set", as: owner, site: f.siteB, ["name": .string("timezone"), "clear": .bool(true)])
+            all = try await f.invoke("settings.get", as: owner, site: f.siteB)
+            #expect(all["timezone"]?["source"]?.stringValue == "global", "clearing restores inheritance")
+            await #expect(throws: DomainError.validation(field: "retention.days", message: "must be from 30 to 3650")) {
+                try await f.invoke("settings.set", as: owner, site: f.siteA, ["name": .string("retention.days"), "value": .int(5)])
+            }
+            await #expect(throws: DomainError.self) {
+                try await f.invoke("settings.set", as: owner, site: f.siteA, ["name": .string("api.rate_limit_per_minute"), "value": .int(5)])
+            }
+            // The lockout threshold follows the setting.
+            _ = try await f.invoke("settings.global.set", as: owner, site: nil, ["name": .string("security.max_failed_logins"), "value": .string("3")])
+            let c = ClientInfo(ip: "192.0.2.50", userAgent: "t")
+            for _ in 0..<3 { _ = try await f.services.auth.login(email: f.admin.email, password: "nope nope nope", client: c) }
+            guard case .refused(.locked, _) = try await f.services.auth.login(email: f.admin.email, password: AccessFixture.password, client: c) else {
+                Issue.record("3 failures should lock with the setting at 3"); return
+            }
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func twoFactorCanBeRequiredForARole(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            _ = try await f.invoke("settings.global.set", as: try await f.actor(f.owner), site: nil, ["name": .string("security.require_2fa"), "value": .string("admins")])
+            try await f.app().test(.router) { client in
+                let admin = BrowserSession()
+                _ = try await admin.signIn(client, email: f.admin.email, password: AccessFixture.password)
+                let r = try await admin.get(client, "/admin/team")
+                #expect(r.status == .seeOther && r.headers[.location] == "/admin/security?required=1")
+                #expect(String(buffer: try await admin.get(client, "/admin/security?required=1").body).contains("Your role must use it"))
+                let agent = BrowserSession()
+                _ = try await agent.signIn(client, email: f.agentA.email, password: AccessFixture.password)
+                #expect(try await agent.get(client, "/admin").status == .ok, "Agents are not in the required set")
+            }
+        }
+    }
+
+    @Test func blocklistAndTrustedProxiesOverRealHTTP() async throws {
+        try await TestDatabase.with(.sqlite) { t in
+            let f = try await AccessFixture.make(t)
+            let owner = try await f.actor(f.owner)
+            await #expect(throws: DomainError.self, "blocking your own address is refused") {
+                try await f.services.actions.invoke("blocklist.add", actor: owner, siteKey: nil, params: ["cidr": .string("127.0.0.0/8"), "reason": .string("oops")], ip: "127.0.0.1") { _ in nil }
+            }
+            await #expect(throws: DomainError.validation(field: "cidr", message: "'300.1.1.1' is not an IP address or CIDR range (examples: 203.0.113.7, 198.51.100.0/24, 2001:db8::/32)")) {
+                try await f.invoke("blocklist.add", as: owner, site: nil, ["cidr": .string("300.1.1.1"), "reason": .string("x")])
+            }
+            _ = try await f.invoke("blocklist.add", as: owner, site: nil, ["cidr": .string("203.0.113.0/24"), "reason": .string("scraper")])
+            _ = try await f.invoke("blocklist.add", as: owner, site: nil, ["cidr": .string("198.51.100.7"), "reason": .string("bot on site A"), "site_key": .string(f.siteA.siteKey)])
+            // The test server sees 127.0.0.1 (a trusted proxy by default), so X-Forwarded-For names the client.
+            try await f.app().test(.live) { client in
+                func get(_ path: String, from ip: String?) async throws -> TestResponse {
+                    try await client.execute(uri: path, method: .get, headers: ip.map { [HTTPField.Name("X-Forwarded-For")!: "\($0), 127.0.0.1"] } ?? [:], body: nil)
+                }
+                #expect(try await get("/login", from: "203.0.113.99").status == .forbidden)
+                #expect(try await get("/login", from: "203.0.114.1").status == .ok)
+                #expect(try await get("/login", from: "198.51.100.7").status == .ok, "a site-only block does not close the admin")
+                #expect(try await get("/healthz", from: "203.0.113.99").status == .ok, "health checks stay open")
+                let api = try await client.execute(uri: "/api/v1.php", method: .post, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.5"], body: ByteBuffer(string: "{}"))
+                #expect(api.status == .forbidden && String(buffer: api.body).contains("\"blocked\""))
+                let hsts = try await client.execute(uri: "/login", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"], body: nil)
+                #expect(hsts.headers[HTTPField.Name("Strict-Transport-Security")!] != nil, "HSTS behind a TLS proxy")
+                #expect(try await get("/login", from: nil).headers[HTTPField.Name("Strict-Transport-Security")!] == nil, "no HSTS over plain HTTP")
+            }
+            #expect(try await f.services.blocklist.match("198.51.100.7", workspace: f.siteA.id)?.reason == "bot on site A")
+            #expect(try await f.services.blocklist.match("198.51.100.7", workspace: f.siteB.id) == nil)
+            // With no trusted proxy, a forged X-Forwarded-For is ignored.
+            let cfg = try AppConfig.load(environment: ["OPSIQ_TRUSTED_PROXIES": "none", "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32)])
+            #expect(cfg.trustedProxies.isEmpty)
+            let strict = Services(config: cfg, logger: TestDatabase.logger, db: t.db, clock: f.clock, random: SystemRandom(), secrets: f.services.secrets, setupToken: "x")
+            try await Application(router: try buildRouter(services: strict, schema: SchemaState())).test(.live) { client in
+                let r = try await client.execute(uri: "/login", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.99"], body: nil)
+                #expect(r.status == .ok, "the forged header is not believed")
+            }
         }
     }
 }

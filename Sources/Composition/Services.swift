@@ -41,6 +41,7 @@ public struct Services: Sendable {
     public let audit: any AuditStore
     public let auth: AuthService
     public let actions: ActionRegistry
+    public let blocklist: Blocklist
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -93,12 +94,23 @@ public struct Services: Sendable {
         self.audit = SQLAuditStore(db: db)
         // A real argon2id hash checked when an email is unknown, so timing does not tell which emails exist.
         let dummy = (try? hasher.hash(random.hexToken())) ?? ""
-        self.auth = AuthService(db: db, users: users, sessions: sessions, failedLogins: failedLogins, hasher: hasher, digests: digests,
-                                secrets: secrets, clock: clock, random: random, dummyHash: dummy)
+        var auth = AuthService(db: db, users: users, sessions: sessions, failedLogins: failedLogins, hasher: hasher, digests: digests,
+                               secrets: secrets, clock: clock, random: random, dummyHash: dummy)
+        let settingsService = settings
+        auth.policyProvider = {
+            let values = try await settingsService.resolved(workspace: nil)
+            var p = LoginPolicy()
+            if let n = values.first(where: { $0.name == "security.max_failed_logins" })?.value.intValue { p.maxFailures = Int(n) }
+            if let m = values.first(where: { $0.name == "security.lockout_minutes" })?.value.intValue { p.window = TimeInterval(m * 60) }
+            return p
+        }
+        self.auth = auth
+        let blocklist = Blocklist(store: SQLBlockedNetworkStore(db: db), clock: clock)
+        self.blocklist = blocklist
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
-                                                               clock: clock, random: random))
+                                                               clock: clock, random: random, blocklist: blocklist))
         self.actions = registry
         self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
     }

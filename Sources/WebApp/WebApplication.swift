@@ -12,6 +12,7 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ClientMiddleware(trusted: services.config.trustedProxies, baseIsHTTPS: services.config.baseURL.hasPrefix("https://")))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
+    router.add(middleware: BlocklistMiddleware(services: services))
     let renderer = try Renderer()
     HealthRoutes(services: services, schema: schema).register(on: router)
     SetupRoutes(services: services, renderer: renderer).register(on: router)

@@ -15,10 +15,12 @@ public struct AccessServices: Sendable {
     public let secrets: any SecretBox
     public let clock: any TimeSource
     public let random: any RandomSource
+    public let blocklist: Blocklist
 
     public init(db: any SQLDatabase, users: any UserStore, workspaces: any WorkspaceStore, sessions: any SessionStore, apiKeys: APIKeyService,
                 settings: SettingsService, audit: any AuditStore, setup: SetupService, outbox: Outbox, secrets: any SecretBox,
-                clock: any TimeSource, random: any RandomSource) {
+                clock: any TimeSource, random: any RandomSource, blocklist: Blocklist) {
+        self.blocklist = blocklist
         self.db = db; self.users = users; self.workspaces = workspaces; self.sessions = sessions; self.apiKeys = apiKeys; self.settings = settings
         self.audit = audit; self.setup = setup; self.outbox = outbox; self.secrets = secrets; self.clock = clock; self.random = random
     }
@@ -204,6 +206,72 @@ public enum AccessActions {
                 return v
             }
             return .object(["name": .string(name), "value": stored ?? .null, "source": .string(stored == nil ? "inherited" : "workspace")])
+        })
+
+        r.register(ActionDefinition(name: "settings.global.get", summary: "Read the installation-wide settings (the defaults every site inherits).", scope: "settings.read", roles: admins, risk: .read, workspaceScoped: false) { _ in
+            let all = try await s.settings.resolved(workspace: nil)
+            return .object(Dictionary(uniqueKeysWithValues: all.map { ($0.name, JSONValue.object(["value": $0.value, "source": .string($0.source)])) }))
+        })
+        r.register(ActionDefinition(name: "settings.global.set", summary: "Set an installation-wide setting (value null or clear: true restores the built-in default).", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: false, apiKeyAllowed: false,
+                                    params: [ActionParam("name", .string(maxLength: 120, enumValues: SettingsService.builtIn.map(\.name)), required: true, "The setting."),
+                                             ActionParam("value", .any, "The new value."),
+                                             ActionParam("clear", .boolean, "Restore the built-in default.")]) { inv in
+            let name = inv.string("name")!
+            let value: JSONValue? = (inv.bool("clear") ?? false) ? nil : inv.params["value"]
+            if value == nil && !(inv.bool("clear") ?? false) { throw DomainError.validation(field: "value", message: "give a value, or clear: true") }
+            let stored = try await s.db.transaction { tx in
+                let v = try await s.settings.set(name, to: value, workspace: nil, by: nil, in: tx)
+                try await s.record(inv, target: "global setting \(name)", details: ["value": v ?? .null], in: tx)
+                return v
+            }
+            return .object(["name": .string(name), "value": stored ?? .null])
+        })
+
+        // Blocked IPs
+        r.register(ActionDefinition(name: "blocklist.list", summary: "List blocked IP addresses and ranges with their reasons.", scope: "settings.read", roles: admins, risk: .read, workspaceScoped: false) { _ in
+            let f = ISO8601DateFormatter()
+            return .array(try await s.blocklist.store.all().map {
+                .object(["id": .int($0.id), "cidr": .string($0.cidr), "reason": .string($0.reason), "site_id": $0.workspaceID.map { .int($0.raw) } ?? .null,
+                         "created_at": .string(f.string(from: $0.createdAt)), "expires_at": $0.expiresAt.map { .string(f.string(from: $0)) } ?? .null])
+            })
+        })
+        r.register(ActionDefinition(name: "blocklist.add", summary: "Block an IP address or CIDR range (IPv4 or IPv6) from the admin and tracking, or from one site's tracking.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: false,
+                                    params: [ActionParam("cidr", .string(maxLength: 64), required: true, "An address or range, e.g. 203.0.113.7 or 198.51.100.0/24."),
+                                             ActionParam("reason", .string(maxLength: 255), required: true, "Why (shown in the list)."),
+                                             ActionParam("site_key", .string(maxLength: 64), "Block only this site's tracking."),
+                                             ActionParam("hours", .integer(min: 1, max: 87_600), "Lift the block after this many hours.")]) { inv in
+            var ws: Workspace? = nil
+            if let sk = inv.string("site_key"), !sk.isEmpty {
+                guard let w = try await s.db.read({ try await s.workspaces.find(siteKey: sk, in: $0) }), ActionRegistry.canAccess(inv.actor, w.id) else {
+                    throw DomainError.validation(field: "site_key", message: "no site with this site_key")
+                }
+                ws = w
+            }
+            let cidr = try Blocklist.validate(inv.string("cidr") ?? "", requesterIP: inv.ip, installationWide: ws == nil)
+            let reason = (inv.string("reason") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { throw DomainError.validation(field: "reason", message: "say why this address is blocked") }
+            var by: UserID? = nil
+            if case .user(let u, _) = inv.actor { by = u.id }
+            let expires = inv.int("hours").map { s.clock.now().addingTimeInterval(TimeInterval($0) * 3600) }
+            let id = try await s.db.transaction { tx in
+                let id = try await s.blocklist.store.insert(cidr: cidr.text, reason: reason, workspace: ws?.id, by: by, now: s.clock.now(), expiresAt: expires, in: tx)
+                try await s.record(inv, target: "blocked \(cidr.text)", details: ["reason": .string(reason)], in: tx)
+                return id
+            }
+            s.blocklist.invalidate()
+            return .object(["id": .int(id), "cidr": .string(cidr.text), "reason": .string(reason)])
+        })
+        r.register(ActionDefinition(name: "blocklist.remove", summary: "Unblock an entry of the blocklist.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: false,
+                                    params: [ActionParam("id", .integer(min: 1), required: true, "The entry's id.")]) { inv in
+            let id = inv.int("id")!
+            let gone = try await s.db.transaction { tx in
+                let gone = try await s.blocklist.store.delete(id: id, in: tx)
+                if gone { try await s.record(inv, target: "blocklist entry \(id)", in: tx) }
+                return gone
+            }
+            guard gone else { throw DomainError.notFound("no blocklist entry with id \(id)") }
+            s.blocklist.invalidate()
+            return .object(["id": .int(id), "removed": .bool(true)])
         })
 
         // Audit log

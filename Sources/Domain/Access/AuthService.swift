@@ -50,6 +50,8 @@ public struct AuthService: Sendable {
     public let clock: any TimeSource
     public let random: any RandomSource
     public var policy: LoginPolicy
+    /// Reads the lockout settings in force (Settings > Security); falls back to `policy`.
+    public var policyProvider: (@Sendable () async throws -> LoginPolicy)?
     /// A real hash of a random password, verified against when the email is unknown.
     let dummyHash: String
 
@@ -67,11 +69,12 @@ public struct AuthService: Sendable {
 
     /// Minutes until a lockout on this email or IP lifts, or nil when not locked.
     public func lockedFor(email: String, ip: String) async throws -> Int? {
-        let since = clock.now().addingTimeInterval(-policy.window)
+        let p = try await policyProvider?() ?? policy
+        let since = clock.now().addingTimeInterval(-p.window)
         let byEmail = try await failedLogins.count(email: email, since: since)
         let byIP = try await failedLogins.count(ip: ip, since: since)
-        guard byEmail >= policy.maxFailures || byIP >= policy.maxFailures else { return nil }
-        return max(1, Int((policy.window / 60).rounded(.up)))
+        guard byEmail >= p.maxFailures || byIP >= p.maxFailures else { return nil }
+        return max(1, Int((p.window / 60).rounded(.up)))
     }
 
     private func fail(_ email: String, _ client: ClientInfo, _ reason: FailedLoginReason) async throws {

@@ -125,3 +125,24 @@ public protocol Digests: Sendable {
     func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8]
     func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8]
 }
+
+/// One blocked address or network.
+public struct BlockedNetwork: Sendable, Equatable {
+    public var id: Int64
+    public var cidr: String
+    public var reason: String
+    /// nil: the whole installation (admin and every site's tracking); else that site's tracking only.
+    public var workspaceID: WorkspaceID?
+    public var createdBy: UserID?
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public init(id: Int64, cidr: String, reason: String, workspaceID: WorkspaceID?, createdBy: UserID?, createdAt: Date, expiresAt: Date?) {
+        self.id = id; self.cidr = cidr; self.reason = reason; self.workspaceID = workspaceID; self.createdBy = createdBy; self.createdAt = createdAt; self.expiresAt = expiresAt
+    }
+}
+
+public protocol BlockedNetworkStore: Sendable {
+    func all() async throws -> [BlockedNetwork]
+    func insert(cidr: String, reason: String, workspace: WorkspaceID?, by: UserID?, now: Date, expiresAt: Date?, in tx: any SQLConnection) async throws -> Int64
+    func delete(id: Int64, in tx: any SQLConnection) async throws -> Bool
+}

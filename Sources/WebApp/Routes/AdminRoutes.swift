@@ -84,8 +84,8 @@ struct AdminRoutes: Sendable {
                       NavItem(label: "Team", slug: "team", built: true, adminOnly: true, spec: "80-settings: Managing your team"),
                       NavItem(label: "Security", slug: "security", built: true, adminOnly: false, spec: "80-settings: Security and access"),
                       NavItem(label: "Failed logins", slug: "security/failed-logins", built: true, adminOnly: true, spec: "80-settings: Failed logins"),
-                      NavItem(label: "Blocked IPs", slug: "blocked-ips", built: false, adminOnly: true, spec: "80-settings: Blocked IPs"),
-                      NavItem(label: "Settings", slug: "settings", built: false, adminOnly: true, spec: "80-settings: Settings reference"),
+                      NavItem(label: "Blocked IPs", slug: "blocked-ips", built: true, adminOnly: true, spec: "80-settings: Blocked IPs"),
+                      NavItem(label: "Settings", slug: "settings", built: true, adminOnly: true, spec: "80-settings: Settings reference"),
                       NavItem(label: "License", slug: "license", built: false, adminOnly: true, spec: "80-settings: License and plan")]),
     ]
 
@@ -273,6 +273,26 @@ struct AdminRoutes: Sendable {
             try await services.auth.logoutEverywhere(ctx.identity!.user.id)
             return AuthRoutes.redirect("/login?signed_out=1", cookie: Cookies.clear(Cookies.session, secure: ctx.secure))
         }
+        admin.get("blocked-ips") { request, ctx -> Response in try await blockedPage(request, ctx) }
+        admin.get("settings") { request, ctx -> Response in try await settingsPage(request, ctx, siteKey: request.uri.queryParameters.get("site")) }
+        admin.post("settings") { request, ctx -> Response in
+            let f = try await form(request, ctx)
+            let site = f["site"].isEmpty ? nil : f["site"]
+            let clear = !f["clear"].isEmpty
+            var params: [String: JSONValue] = ["name": .string(f["name"])]
+            if clear { params["clear"] = .bool(true) } else { params["value"] = .string(f["value"]) }
+            let db = services.db, ws = services.workspaces
+            do {
+                _ = try await services.actions.invoke(site == nil ? "settings.global.set" : "settings.set", actor: ctx.actor!, siteKey: site, params: params, ip: ctx.clientIP) { sk in
+                    try await db.read { try await ws.find(siteKey: sk, in: $0) }
+                }
+            } catch let e as DomainError {
+                if case .forbidden = e { return try await forbidden(ctx, title: "Settings") }
+                return try await settingsPage(request, ctx, siteKey: site, error: e.description)
+            }
+            let back = "/admin/settings" + (site.map { "?site=\($0)&" } ?? "?") + "flash=" + ("Saved.".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return AuthRoutes.redirect(back)
+        }
         admin.get("security/failed-logins") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Failed logins") }
             var m = try await base(ctx, title: "Failed logins", active: "security/failed-logins")
@@ -282,6 +302,43 @@ struct AdminRoutes: Sendable {
             }
             return renderer.html("failed_logins", m)
         }
+    }
+
+    func blockedPage(_ request: Request, _ ctx: AppContext) async throws -> Response {
+        guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Blocked IPs") }
+        var m = withFlash(try await base(ctx, title: "Blocked IPs", active: "blocked-ips"), request)
+        let sites = try await services.db.read { try await services.workspaces.all(in: $0) }
+        let names = Dictionary(uniqueKeysWithValues: sites.map { ($0.id, $0.name) })
+        let f = ISO8601DateFormatter()
+        m["rows"] = try await services.blocklist.store.all().map { b -> [String: Any] in
+            ["id": b.id, "cidr": b.cidr, "reason": b.reason, "scope": b.workspaceID.map { "Tracking of \(names[$0] ?? "site \($0)")" } ?? "Whole installation",
+             "createdAt": f.string(from: b.createdAt), "expires": b.expiresAt.map { f.string(from: $0) } ?? "never", "csrf": ctx.identity!.session.csrfToken]
+        }
+        m["sites"] = sites.map { ["siteKey": $0.siteKey, "name": $0.name] }
+        m["myIP"] = ctx.clientIP.isEmpty ? "unknown" : ctx.clientIP
+        return renderer.html("blocked_ips", m)
+    }
+
+    func settingsPage(_ request: Request, _ ctx: AppContext, siteKey: String?, error: String? = nil) async throws -> Response {
+        guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Settings") }
+        var m = withFlash(try await base(ctx, title: "Settings", active: "settings"), request)
+        let sites = try await services.db.read { try await services.workspaces.all(in: $0) }
+        let site = sites.first { $0.siteKey == siteKey }
+        let resolved = try await services.settings.resolved(workspace: site?.id)
+        var groups: [(String, [[String: Any]])] = []
+        for d in services.settings.definitions where site == nil || !d.globalOnly {
+            let r = resolved.first { $0.name == d.name }!
+            let shown: String
+            switch r.value { case .string(let v): shown = v; case .bool(let b): shown = b ? "true" : "false"; default: shown = r.value.encoded() }
+            let item: [String: Any] = ["name": d.name, "label": d.label, "help": d.help, "value": shown, "siteKey": site?.siteKey ?? "",
+                                       "inherited": site != nil && r.source != "workspace", "overridden": site != nil && r.source == "workspace",
+                                       "csrf": ctx.identity!.session.csrfToken]
+            if let i = groups.firstIndex(where: { $0.0 == d.group }) { groups[i].1.append(item) } else { groups.append((d.group, [item])) }
+        }
+        m["groups"] = groups.map { ["group": $0.0, "items": $0.1] }
+        m["sites"] = sites.map { ["siteKey": $0.siteKey, "name": $0.name, "selected": $0.siteKey == site?.siteKey] }
+        if let error { m["error"] = error }
+        return renderer.html("settings", m, status: error == nil ? .ok : .unprocessableContent)
     }
 
     func sitesPage(_ request: Request, _ ctx: AppContext, secret: (String, String)?) async throws -> Response {

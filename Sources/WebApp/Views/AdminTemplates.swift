@@ -196,6 +196,39 @@ enum AdminTemplates {
     {{/body}}{{/admin}}
     """
 
+    static let blockedIPs = """
+    {{<admin}}{{$body}}
+    <table id="blocked"><thead><tr><th>Address or range</th><th>Reason</th><th>Applies to</th><th>Added (UTC)</th><th>Expires</th><th></th></tr></thead>
+    <tbody>{{#rows}}<tr><td><code>{{cidr}}</code></td><td>{{reason}}</td><td>{{scope}}</td><td>{{createdAt}}</td><td>{{expires}}</td>
+    <td><form method="post" action="/admin/actions/blocklist.remove" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/blocked-ips"><input type="hidden" name="id" value="{{id}}"><button class="small">Unblock</button></form></td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="6">Nothing is blocked.</td></tr>{{/rows}}</tbody></table>
+    <div class="card" style="margin-top:16px"><h2>Block an address</h2>
+    <form method="post" action="/admin/actions/blocklist.add"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/blocked-ips">
+    <div class="grid2"><div><label for="cidr">IP address or CIDR range</label><input type="text" id="cidr" name="cidr" placeholder="203.0.113.7 or 198.51.100.0/24 or 2001:db8::/32" required></div>
+    <div><label for="reason">Reason</label><input type="text" id="reason" name="reason" required></div></div>
+    <label for="site">Applies to</label><select id="site" name="site_key"><option value="">The whole installation (admin and all tracking)</option>{{#sites}}<option value="{{siteKey}}">Tracking of {{name}} only</option>{{/sites}}</select>
+    <label for="hours">Lift after (hours, optional)</label><input type="text" id="hours" name="hours" inputmode="numeric">
+    <button id="block">Block</button></form>
+    <p class="hint">Your own address is {{myIP}}; a block that contains it is refused.</p></div>
+    {{/body}}{{/admin}}
+    """
+
+    static let settings = """
+    {{<admin}}{{$body}}
+    <form method="get" action="/admin/settings" class="card"><label for="scope">Settings for</label>
+    <select id="scope" name="site" onchange="this.form.submit()"><option value="">All sites (installation defaults)</option>{{#sites}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/sites}}</select>
+    <noscript><button class="small">Show</button></noscript></form>
+    {{#groups}}<div class="card"><h2>{{group}}</h2>
+    {{#items}}<form method="post" action="/admin/settings" class="setting" id="setting-{{name}}"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site" value="{{siteKey}}"><input type="hidden" name="name" value="{{name}}">
+    <label for="v-{{name}}">{{label}} {{#inherited}}<span class="tag" title="Not set for this site: the installation value applies">inherited</span>{{/inherited}}{{#overridden}}<span class="tag">set for this site</span>{{/overridden}}</label>
+    <input type="text" id="v-{{name}}" name="value" value="{{value}}">
+    <div class="hint">{{help}}</div>
+    <button class="small">Save</button>{{#overridden}} <button class="small" name="clear" value="1">Use installation value</button>{{/overridden}}
+    </form>{{/items}}
+    </div>{{/groups}}
+    {{/body}}{{/admin}}
+    """
+
     static let apiDocs = """
     {{<layout}}
     {{$title}}API documentation · OpsIQ{{/title}}

@@ -23,6 +23,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.security), named: "security")
         lib.register(try MustacheTemplate(string: AdminTemplates.failedLogins), named: "failed_logins")
         lib.register(try MustacheTemplate(string: AdminTemplates.apiDocs), named: "api_docs")
+        lib.register(try MustacheTemplate(string: AdminTemplates.blockedIPs), named: "blocked_ips")
+        lib.register(try MustacheTemplate(string: AdminTemplates.settings), named: "settings")
         library = lib
     }
 
