@@ -95,6 +95,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
-        ], path: "IntegrationTests", swiftSettings: strict),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], path: "IntegrationTests", exclude: ["browser", "Support/smtp_server.py"], swiftSettings: strict),
     ]
 )
