@@ -48,12 +48,16 @@ public struct AppConfig: Sendable {
     public var geoIPCityPath: String?
     /// Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (loopback by default: nginx on the same host).
     public var trustedProxies: [CIDR]
+    /// Outgoing mail (password resets, invitations): smtp://user:pass@host:587?starttls=required or smtps://…:465.
+    public var smtpURL: String?
+    /// The From address of OpsIQ's own emails.
+    public var mailFrom: MailAddress
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
         "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_HOST", "OPSIQ_PORT",
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
-        "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES",
+        "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -173,6 +177,21 @@ public struct AppConfig: Sendable {
             proxies.append(c)
         }
         trustedProxies = proxies
+        let from = get("OPSIQ_MAIL_FROM") ?? "OpsIQ <noreply@localhost>"
+        if let lt = from.firstIndex(of: "<"), let gt = from.lastIndex(of: ">"), lt < gt {
+            let addr = String(from[from.index(after: lt)..<gt]).trimmingCharacters(in: .whitespaces)
+            let name = from[..<lt].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            mailFrom = MailAddress(addr, name: name.isEmpty ? nil : name)
+        } else {
+            mailFrom = MailAddress(from.trimmingCharacters(in: .whitespaces))
+        }
+        guard mailFrom.email.contains("@"), !mailFrom.email.contains(" ") else {
+            throw ConfigError("OPSIQ_MAIL_FROM", "must be an email address, optionally with a name: OpsIQ <support@example.com>")
+        }
+        smtpURL = get("OPSIQ_SMTP_URL")
+        if let u = smtpURL {
+            do { _ = try SMTPConfig.parse(url: u, defaultFrom: mailFrom) } catch { throw ConfigError("OPSIQ_SMTP_URL", "\(error)") }
+        }
     }
 }
 

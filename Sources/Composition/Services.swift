@@ -42,6 +42,9 @@ public struct Services: Sendable {
     public let auth: AuthService
     public let actions: ActionRegistry
     public let blocklist: Blocklist
+    /// Outgoing mail; nil when OPSIQ_SMTP_URL is not set.
+    public let mailer: (any MailSender)?
+    public let accountEmails: AccountEmails
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -68,7 +71,7 @@ public struct Services: Sendable {
     }
 
     /// Wires services over an already-open database (tests pass their own database and clock).
-    public init(config: AppConfig, logger: Logger, db: any SQLDatabase, clock: any TimeSource, random: any RandomSource, secrets: any SecretBox, setupToken: String) {
+    public init(config: AppConfig, logger: Logger, db: any SQLDatabase, clock: any TimeSource, random: any RandomSource, secrets: any SecretBox, setupToken: String, mailer: (any MailSender)? = nil) {
         self.setupToken = setupToken
         self.config = config
         self.logger = logger
@@ -105,14 +108,23 @@ public struct Services: Sendable {
             return p
         }
         self.auth = auth
+        self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
+        if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
+            self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
+        } else {
+            self.mailer = mailer
+        }
+        self.accountEmails = AccountEmails(db: db, users: users, tokens: SQLOneTimeTokenStore(db: db), jobs: jobs, hasher: hasher, digests: digests,
+                                           sessions: sessions, outbox: outbox, clock: clock, random: random, baseURL: config.baseURL,
+                                           mailConfigured: self.mailer != nil)
         let blocklist = Blocklist(store: SQLBlockedNetworkStore(db: db), clock: clock)
         self.blocklist = blocklist
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
                                                                clock: clock, random: random, blocklist: blocklist))
+        AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
         self.actions = registry
-        self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
     }
 
     public var domainLog: any DomainLog { SwiftLogDomainLog(logger: logger) }
@@ -121,6 +133,20 @@ public struct Services: Sendable {
     public func jobHandlers() -> JobHandlers {
         var h = JobHandlers()
         Maintenance.register(into: &h, services: self)
+        if let mailer {
+            let from = config.mailFrom
+            h.register(AccountEmails.mailJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
+                let p = try JSONValue.parse(ctx.job.payload)
+                guard let to = p["to"]?.stringValue, let subject = p["subject"]?.stringValue, let text = p["text"]?.stringValue else {
+                    throw PermanentJobFailure("mail job \(ctx.job.id) has a malformed payload")
+                }
+                do {
+                    _ = try await mailer.send(OutgoingMail(from: from, to: [MailAddress(to)], subject: subject, textBody: text, headers: [("Auto-Submitted", "auto-generated")]))
+                } catch let e as MailError where e.permanent {
+                    throw PermanentJobFailure(e.message)
+                }
+            }
+        }
         return h
     }
 

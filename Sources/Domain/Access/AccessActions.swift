@@ -64,6 +64,17 @@ extension APIKeyRecord {
 
 /// The actions this context owns: sites, team, API keys, settings and the audit log.
 public enum AccessActions {
+    /// `team.invite`: needs outgoing mail, so it is registered with the account emails service.
+    public static func registerInvitations(into r: inout ActionRegistry, accountEmails: AccountEmails) {
+        r.register(ActionDefinition(name: "team.invite", summary: "Invite someone by email as a Full Admin or an Agent; the link expires after 72 hours.", scope: "team.write", roles: admins, risk: .write, workspaceScoped: false, apiKeyAllowed: false,
+                                    params: [ActionParam("email", .string(maxLength: 190, format: "email"), required: true, "Who to invite."),
+                                             ActionParam("role", .string(maxLength: 20, enumValues: ["full_admin", "agent"]), required: true, "Their role.")]) { inv in
+            guard case .user(let me, _) = inv.actor else { throw DomainError.forbidden("only a person can invite") }
+            try await accountEmails.invite(email: inv.string("email") ?? "", role: Role(rawValue: inv.string("role") ?? "") ?? .agent, by: me)
+            return .object(["invited": .string(inv.string("email") ?? "")])
+        })
+    }
+
     static let admins: Set<Role> = [.owner, .fullAdmin]
     static let everyone: Set<Role> = [.owner, .fullAdmin, .agent]
 

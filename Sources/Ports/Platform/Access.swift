@@ -146,3 +146,24 @@ public protocol BlockedNetworkStore: Sendable {
     func insert(cidr: String, reason: String, workspace: WorkspaceID?, by: UserID?, now: Date, expiresAt: Date?, in tx: any SQLConnection) async throws -> Int64
     func delete(id: Int64, in tx: any SQLConnection) async throws -> Bool
 }
+
+/// A single-use, expiring token (password reset, invitation). Only its SHA-256 is stored.
+public struct OneTimeToken: Sendable, Equatable {
+    public var purpose: String
+    public var userID: UserID?
+    public var email: String
+    public var payload: String
+    public var createdBy: UserID?
+    public var expiresAt: Date
+    public init(purpose: String, userID: UserID?, email: String, payload: String, createdBy: UserID?, expiresAt: Date) {
+        self.purpose = purpose; self.userID = userID; self.email = email; self.payload = payload; self.createdBy = createdBy; self.expiresAt = expiresAt
+    }
+}
+
+public protocol OneTimeTokenStore: Sendable {
+    func insert(tokenHash: String, _ t: OneTimeToken, now: Date, in tx: any SQLConnection) async throws
+    /// Marks the token used and returns it, only if it exists, has this purpose, is unused and unexpired.
+    func consume(tokenHash: String, purpose: String, now: Date, in tx: any SQLConnection) async throws -> OneTimeToken?
+    /// Looks without using it (to show the form).
+    func peek(tokenHash: String, purpose: String, now: Date) async throws -> OneTimeToken?
+}

@@ -192,6 +192,7 @@ struct AdminRoutes: Sendable {
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }
             var m = withFlash(try await base(ctx, title: "Team", active: "team"), request)
+            m["mail"] = services.mailer != nil
             let online = Set(try await services.sessions.activeUserIDs(since: services.clock.now().addingTimeInterval(-180)))
             let me = ctx.identity!.user
             m["members"] = try await services.db.read { try await services.users.all(in: $0) }.map { u -> [String: Any] in

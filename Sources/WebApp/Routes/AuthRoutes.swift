@@ -78,6 +78,62 @@ struct AuthRoutes: Sendable {
             case .secondFactorRequired: return Self.redirect("/login")
             }
         }
+        // Forgotten password: always the same answer, so the form does not reveal which emails have accounts.
+        router.get("/login/forgot") { _, context in
+            accountPage(context, ["heading": "Reset your password", "lead": "Enter your email; if it belongs to an account, we send a link to choose a new password.",
+                                  "action": "/login/forgot", "askEmail": true, "button": "Send the link"])
+        }
+        router.post("/login/forgot") { request, context -> Response in
+            let form = FormData(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+            guard checkLoginCSRF(request, form) else { return accountPage(context, ["heading": "Reset your password", "error": "The form expired. Please try again.", "action": "/login/forgot", "askEmail": true, "button": "Send the link"], status: .forbidden) }
+            do {
+                try await services.accountEmails.requestReset(email: form["email"])
+            } catch let e as DomainError {
+                return accountPage(context, ["heading": "Reset your password", "error": e.description, "showForm": false], status: .serviceUnavailable)
+            }
+            return accountPage(context, ["heading": "Check your email", "flash": "If an account uses that address, a reset link is on its way. It works once, for one hour.", "showForm": false])
+        }
+        router.get("/login/reset") { request, context -> Response in
+            let token = request.uri.queryParameters.get("token") ?? ""
+            guard try await services.accountEmails.resetTarget(token: token) != nil else {
+                return accountPage(context, ["heading": "Link expired", "error": "This reset link has expired or was already used. Ask for a new one.", "showForm": false], status: .notFound)
+            }
+            return accountPage(context, ["heading": "Choose a new password", "action": "/login/reset", "token": token, "askPassword": true, "button": "Save password"])
+        }
+        router.post("/login/reset") { request, context -> Response in
+            let form = FormData(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+            let base: [String: Any] = ["heading": "Choose a new password", "action": "/login/reset", "token": form["token"], "askPassword": true, "button": "Save password"]
+            guard checkLoginCSRF(request, form) else { return accountPage(context, base.merging(["error": "The form expired. Please try again."]) { _, b in b }, status: .forbidden) }
+            do {
+                _ = try await services.accountEmails.resetPassword(token: form["token"], newPassword: form["password"])
+            } catch DomainError.validation(_, let message) {
+                return accountPage(context, base.merging(["error": "Password " + message + "."]) { _, b in b }, status: .unprocessableContent)
+            } catch let e as DomainError {
+                return accountPage(context, ["heading": "Link expired", "error": e.description, "showForm": false], status: .notFound)
+            }
+            return loginPage(context, next: "/admin", flash: "Your password was changed and every session signed out. Sign in with the new password.")
+        }
+        router.get("/invite") { request, context -> Response in
+            let token = request.uri.queryParameters.get("token") ?? ""
+            guard let inv = try await services.accountEmails.invitation(token: token) else {
+                return accountPage(context, ["heading": "Invitation expired", "error": "This invitation has expired or was already used. Ask for a new one.", "showForm": false], status: .notFound)
+            }
+            return accountPage(context, ["heading": "Join the team", "lead": "You were invited as \(inv.email).", "action": "/invite", "token": token,
+                                         "askName": true, "askPassword": true, "button": "Create my account"])
+        }
+        router.post("/invite") { request, context -> Response in
+            let form = FormData(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
+            let base: [String: Any] = ["heading": "Join the team", "action": "/invite", "token": form["token"], "askName": true, "askPassword": true, "name": form["name"], "button": "Create my account"]
+            guard checkLoginCSRF(request, form) else { return accountPage(context, base.merging(["error": "The form expired. Please try again."]) { _, b in b }, status: .forbidden) }
+            do {
+                let u = try await services.accountEmails.acceptInvitation(token: form["token"], name: form["name"], password: form["password"])
+                return loginPage(context, email: u.email, next: "/admin", flash: "Your account is ready. Sign in.")
+            } catch DomainError.validation(let field, let message) {
+                return accountPage(context, base.merging(["error": "\(field == "name" ? "Name" : "Password") \(message)."]) { _, b in b }, status: .unprocessableContent)
+            } catch let e as DomainError {
+                return accountPage(context, ["heading": "Invitation expired", "error": e.description, "showForm": false], status: .notFound)
+            }
+        }
         router.post("/logout") { request, context -> Response in
             let form = FormData(String(buffer: try await request.body.collect(upTo: 16 * 1024)))
             if let token = Cookies.get(request, Cookies.session), let s = try await services.auth.authenticate(token: token, allowPendingSecondFactor: true) {
@@ -88,6 +144,22 @@ struct AuthRoutes: Sendable {
             }
             return Self.redirect("/login?signed_out=1", cookie: Cookies.clear(Cookies.session, secure: context.secure))
         }
+    }
+
+    /// Pages reached without a session use the double-submit login CSRF token.
+    func checkLoginCSRF(_ request: Request, _ form: FormData) -> Bool {
+        guard let cookie = Cookies.get(request, Cookies.loginCSRF), !cookie.isEmpty else { return false }
+        return constantTimeEquals(cookie, form["_csrf"])
+    }
+
+    func accountPage(_ context: AppContext, _ model: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let token = services.random.base62(length: 32)
+        var m = model
+        m["csrf"] = token
+        if m["showForm"] == nil { m["showForm"] = true }
+        var r = renderer.html("account_form", m, status: status)
+        r.headers[values: .setCookie].append(Cookies.set(Cookies.loginCSRF, token, secure: context.secure))
+        return r
     }
 
     static func redirect(_ to: String, cookie: String? = nil) -> Response {

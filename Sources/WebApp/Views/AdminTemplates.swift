@@ -66,6 +66,29 @@ enum AdminTemplates {
     <input type="password" id="password" name="password" autocomplete="current-password" required>
     <button type="submit" id="sign-in">Sign in</button>
     </form>
+    <p class="hint"><a href="/login/forgot" id="forgot">Forgot your password?</a></p>
+    </div>
+    {{/content}}
+    {{/layout}}
+    """
+
+    static let accountForm = """
+    {{<layout}}
+    {{$title}}{{heading}} · OpsIQ{{/title}}
+    {{$content}}
+    <div class="card" style="max-width:460px;margin:40px auto">
+    <h1>{{heading}}</h1>
+    {{#lead}}<p class="lead">{{lead}}</p>{{/lead}}
+    {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
+    {{#flash}}<div class="banner ok" role="status" id="flash">{{flash}}</div>{{/flash}}
+    {{#showForm}}<form method="post" action="{{action}}">
+    <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="token" value="{{token}}">
+    {{#askEmail}}<label for="email">Email</label><input type="email" id="email" name="email" value="{{email}}" required>{{/askEmail}}
+    {{#askName}}<label for="name">Your name</label><input type="text" id="name" name="name" value="{{name}}" required>{{/askName}}
+    {{#askPassword}}<label for="password">New password</label><input type="password" id="password" name="password" autocomplete="new-password" minlength="12" required><div class="hint">At least 12 characters.</div>{{/askPassword}}
+    <button type="submit" id="submit">{{button}}</button>
+    </form>{{/showForm}}
+    <p class="hint"><a href="/login">Back to sign in</a></p>
     </div>
     {{/content}}
     {{/layout}}
@@ -129,7 +152,13 @@ enum AdminTemplates {
     {{/editable}}</td>
     </tr>{{/members}}
     </tbody></table>
-    <p class="hint">Invitations by email arrive with outgoing mail; until then add members with <code>opsiq-admin</code>.</p>
+    <div class="card" style="margin-top:16px"><h2>Invite a team member</h2>
+    {{#mail}}<form method="post" action="/admin/actions/team.invite"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team">
+    <div class="grid2"><div><label for="invite-email">Email</label><input type="email" id="invite-email" name="email" required></div>
+    <div><label for="invite-role">Role</label><select id="invite-role" name="role"><option value="agent">Agent</option><option value="full_admin">Full Admin</option></select></div></div>
+    <button id="invite">Send invitation</button></form><p class="hint">The link in the email works once and expires after 72 hours.</p>{{/mail}}
+    {{^mail}}<p class="hint">Invitations are sent by email, and outgoing mail is not set up (OPSIQ_SMTP_URL). Until it is, add members with <code>opsiq-admin</code>.</p>{{/mail}}
+    </div>
     {{/body}}{{/admin}}
     """
 

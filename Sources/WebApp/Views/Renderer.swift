@@ -14,6 +14,7 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.adminLayout), named: "admin")
         lib.register(try MustacheTemplate(string: AdminTemplates.login), named: "login")
         lib.register(try MustacheTemplate(string: AdminTemplates.login2FA), named: "login_2fa")
+        lib.register(try MustacheTemplate(string: AdminTemplates.accountForm), named: "account_form")
         lib.register(try MustacheTemplate(string: AdminTemplates.home), named: "admin_home")
         lib.register(try MustacheTemplate(string: AdminTemplates.soon), named: "soon")
         lib.register(try MustacheTemplate(string: AdminTemplates.forbidden), named: "forbidden")
