@@ -21,7 +21,7 @@ struct AdminCLI: AsyncParsableCommand {
         Reads the same OPSIQ_* settings as opsiq-web and opsiq-worker (environment, or the file named by OPSIQ_CONFIG_FILE).
         Exit status: 0 success; 1 the command found problems; 2 bad configuration or usage; 3 database unreachable.
         """,
-        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self, ActionCommand.self])
+        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self, ActionCommand.self, Secrets.self, ResetPassword.self])
 }
 
 /// Loads configuration and services for one command, mapping failures to the documented exit codes.
@@ -301,5 +301,57 @@ struct ActionCommand: AsyncParsableCommand {
             }
             await s.db.shutdown()
         }
+    }
+}
+
+struct Secrets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stored secrets (sealed with the master key).", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-encrypt every stored secret under the current master key.",
+            discussion: """
+            To change the master key: generate a new one (openssl rand -base64 32), set it as OPSIQ_MASTER_KEY and the old one as
+            OPSIQ_MASTER_KEY_PREVIOUS for every process, run this command, then remove OPSIQ_MASTER_KEY_PREVIOUS. Safe to run again.
+            """)
+        func run() async throws {
+            let s = try loadServices()
+            try await mapUnavailable(s) {
+                let r = try await Adapters_SecretRotation(db: s.db, secrets: s.secrets).rotate()
+                print("re-encrypted \(r.resealed) secret(s); \(r.alreadyCurrent) already under the current key")
+                if !r.unreadable.isEmpty {
+                    await s.db.shutdown()
+                    throw fail("\(r.unreadable.count) secret(s) open with no configured key (add the key they were sealed with to OPSIQ_MASTER_KEY_PREVIOUS): \(r.unreadable.joined(separator: ", "))", Exit.problems)
+                }
+            }
+            await s.db.shutdown()
+        }
+    }
+}
+
+struct ResetPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reset-password", abstract: "Set a team member's password (for installations without outgoing mail); ends their sessions.")
+    @Option(help: "The member's email.") var email: String
+    @Flag(help: "Read the new password from standard input.") var passwordStdin = false
+
+    func run() async throws {
+        let password: String
+        if passwordStdin { password = readLine(strippingNewline: true) ?? "" } else {
+            guard let p = getpass("New password (at least 12 characters): ") else { throw Exit.usage }
+            password = String(cString: p)
+        }
+        guard password.count >= SetupService.minimumPasswordLength else { throw fail("password: must be at least \(SetupService.minimumPasswordLength) characters", Exit.usage) }
+        let s = try loadServices()
+        try await mapUnavailable(s) {
+            guard let u = try await s.db.read({ try await s.users.find(email: email.lowercased(), in: $0) }) else {
+                await s.db.shutdown()
+                throw fail("no team member with email \(email)", Exit.problems)
+            }
+            let hash = try s.hasher.hash(password)
+            try await s.db.transaction { tx in try await s.users.setPassword(u.id, hash: hash, now: s.clock.now(), in: tx) }
+            let ended = try await s.auth.logoutEverywhere(u.id)
+            print("Password of \(u.email) changed; \(ended) session(s) ended.")
+        }
+        await s.db.shutdown()
     }
 }

@@ -35,6 +35,8 @@ public struct AppConfig: Sendable {
     public var dataDir: String
     /// Raw master key from `OPSIQ_MASTER_KEY`, if set. See `MasterKey.resolve`.
     public var masterKeySetting: [UInt8]?
+    /// Earlier master keys (OPSIQ_MASTER_KEY_PREVIOUS), kept only to open secrets during a rotation.
+    public var previousMasterKeys: [[UInt8]]
     public var host: String
     public var port: Int
     public var baseURL: String
@@ -55,7 +57,7 @@ public struct AppConfig: Sendable {
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
-        "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_HOST", "OPSIQ_PORT",
+        "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_MASTER_KEY_PREVIOUS", "OPSIQ_HOST", "OPSIQ_PORT",
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
     ]
@@ -139,6 +141,14 @@ public struct AppConfig: Sendable {
             }
             masterKeySetting = nil
         }
+        var previous: [[UInt8]] = []
+        for item in (get("OPSIQ_MASTER_KEY_PREVIOUS") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            guard let k = MasterKey.decode(item) else {
+                throw ConfigError("OPSIQ_MASTER_KEY_PREVIOUS", "each earlier key must be 32 bytes as base64 or hex, separated by commas")
+            }
+            previous.append(k)
+        }
+        previousMasterKeys = previous
         host = get("OPSIQ_HOST") ?? "127.0.0.1"
         port = try int("OPSIQ_PORT", 8080, 1...65535)
         if let b = get("OPSIQ_BASE_URL") {

@@ -54,7 +54,7 @@ public struct Services: Sendable {
     public static func build(config: AppConfig, logger: Logger, clock: any TimeSource = SystemClock(),
                              random: any RandomSource = SystemRandom()) throws -> Services {
         let key = try MasterKey.resolve(config, random: random)
-        let secrets = try AESGCMSecretBox(masterKey: key)
+        let secrets = try AESGCMSecretBox(masterKey: key, previousKeys: config.previousMasterKeys)
         let db: any SQLDatabase
         switch config.database {
         case .sqlite(let path):

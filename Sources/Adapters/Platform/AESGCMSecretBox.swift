@@ -45,6 +45,13 @@ public struct AESGCMSecretBox: SecretBox, @unchecked Sendable {
         return "v1:\(currentID):\(combined.base64EncodedString())"
     }
 
+    public func reseal(_ sealed: String) throws -> String? {
+        let parts = sealed.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count == 3 else { throw SecretBoxError.malformed }
+        if parts[1] == currentID { return nil }
+        return try seal(try open(sealed))
+    }
+
     public func open(_ sealed: String) throws -> String {
         let parts = sealed.split(separator: ":", maxSplits: 2).map(String.init)
         guard parts.count == 3, parts[0] == "v1", let data = Data(base64Encoded: parts[2]) else { throw SecretBoxError.malformed }

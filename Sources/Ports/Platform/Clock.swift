@@ -44,4 +44,6 @@ extension RandomSource {
 public protocol SecretBox: Sendable {
     func seal(_ plaintext: String) throws -> String
     func open(_ sealed: String) throws -> String
+    /// The value sealed again under the current key, or nil when it already is (key rotation).
+    func reseal(_ sealed: String) throws -> String?
 }
