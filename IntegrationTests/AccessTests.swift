@@ -37,6 +37,11 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "blocklist.list": ([.owner, .fullAdmin], [:]),
     "blocklist.add": ([.owner, .fullAdmin], ["cidr": .string("192.0.2.0/24"), "reason": .string("scraper")]),
     "blocklist.remove": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "departments.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
+    "departments.create": ([.owner, .fullAdmin], ["name": .string("Billing")]),
+    "departments.archive": ([.owner, .fullAdmin], ["department_id": .int(999_999)]),
+    "team.set_departments": ([.owner, .fullAdmin], ["user_id": .int(999_999), "department_ids": .array([])]),
+    "team.invite": ([.owner, .fullAdmin], ["email": .string("x@example.com"), "role": .string("agent")]),
 ]
 
 
@@ -349,6 +354,37 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             #expect(try await auth.authenticate(token: t3) != nil, "activity slides the idle timeout")
             f.clock.advance(12 * 3600 + 1)
             #expect(try await auth.authenticate(token: t3) == nil, "idle for longer than the timeout: expired")
+        }
+    }
+}
+
+@Suite struct DepartmentTests {
+    @Test(arguments: Engine.all)
+    func assigningDepartmentsGivesAnAgentTheirSites(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let owner = try await f.actor(f.owner)
+            let billing = try await f.invoke("departments.create", as: owner, site: f.siteB, ["name": .string("Billing")])
+            await #expect(throws: DomainError.validation(field: "name", message: "this site already has a department called Billing")) {
+                try await f.invoke("departments.create", as: owner, site: f.siteB, ["name": .string("Billing")])
+            }
+            #expect(try await f.services.users.agentWorkspaces(f.agentNone.id).isEmpty)
+            try await f.app().test(.router) { client in
+                let b = BrowserSession()
+                _ = try await b.signIn(client, email: f.owner.email, password: AccessFixture.password)
+                let page = String(buffer: try await b.get(client, "/admin/team").body)
+                #expect(page.contains("Site B · Billing"))
+                let r = try await b.post(client, "/admin/actions/team.set_departments", [("_csrf", BrowserSession.csrf(in: page) ?? ""), ("back", "/admin/team"),
+                                                                                        ("user_id", "\(f.agentNone.id.raw)"), ("department_ids_present", "1"), ("department_ids", "\(billing["id"]!.intValue!)")])
+                #expect(r.status == .seeOther && r.headers[.location]?.contains("flash=") == true, "\(r.headers[.location] ?? "")")
+            }
+            #expect(try await f.services.users.agentWorkspaces(f.agentNone.id) == [f.siteB.id])
+            let agent = try await f.actor(f.agentNone)
+            #expect(try await f.invoke("sites.get", as: agent, site: f.siteB)["site_key"]?.stringValue == f.siteB.siteKey)
+            await #expect(throws: DomainError.self) { try await f.invoke("sites.get", as: agent, site: f.siteA) }
+            // Archiving the department takes the access away again.
+            _ = try await f.invoke("departments.archive", as: owner, site: f.siteB, ["department_id": billing["id"]!])
+            #expect(try await f.services.users.agentWorkspaces(f.agentNone.id).isEmpty)
         }
     }
 }

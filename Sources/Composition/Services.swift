@@ -45,6 +45,7 @@ public struct Services: Sendable {
     /// Outgoing mail; nil when OPSIQ_SMTP_URL is not set.
     public let mailer: (any MailSender)?
     public let accountEmails: AccountEmails
+    public let departments: any DepartmentStore
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -117,12 +118,15 @@ public struct Services: Sendable {
         self.accountEmails = AccountEmails(db: db, users: users, tokens: SQLOneTimeTokenStore(db: db), jobs: jobs, hasher: hasher, digests: digests,
                                            sessions: sessions, outbox: outbox, clock: clock, random: random, baseURL: config.baseURL,
                                            mailConfigured: self.mailer != nil)
+        let departments = SQLDepartmentStore(db: db)
+        self.departments = departments
         let blocklist = Blocklist(store: SQLBlockedNetworkStore(db: db), clock: clock)
         self.blocklist = blocklist
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
-                                                               clock: clock, random: random, blocklist: blocklist))
+                                                               clock: clock, random: random, blocklist: blocklist,
+                                                               departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
         self.actions = registry
     }

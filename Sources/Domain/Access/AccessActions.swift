@@ -16,11 +16,13 @@ public struct AccessServices: Sendable {
     public let clock: any TimeSource
     public let random: any RandomSource
     public let blocklist: Blocklist
+    public let departments: any DepartmentStore
 
     public init(db: any SQLDatabase, users: any UserStore, workspaces: any WorkspaceStore, sessions: any SessionStore, apiKeys: APIKeyService,
                 settings: SettingsService, audit: any AuditStore, setup: SetupService, outbox: Outbox, secrets: any SecretBox,
-                clock: any TimeSource, random: any RandomSource, blocklist: Blocklist) {
+                clock: any TimeSource, random: any RandomSource, blocklist: Blocklist, departments: any DepartmentStore) {
         self.blocklist = blocklist
+        self.departments = departments
         self.db = db; self.users = users; self.workspaces = workspaces; self.sessions = sessions; self.apiKeys = apiKeys; self.settings = settings
         self.audit = audit; self.setup = setup; self.outbox = outbox; self.secrets = secrets; self.clock = clock; self.random = random
     }
@@ -166,6 +168,56 @@ public enum AccessActions {
             }
             _ = try await s.sessions.deleteAll(userID: id)
             return u.json
+        })
+
+        // Departments (the helpdesk routes tickets to them; Agents see the sites of their departments)
+        r.register(ActionDefinition(name: "departments.list", summary: "List a site's departments.", scope: "tickets.read", roles: everyone, risk: .read, workspaceScoped: true,
+                                    params: [ActionParam("include_archived", .boolean, "Also list archived departments.")]) { inv in
+            .array(try await s.departments.list(inv.workspace!.id, includeArchived: inv.bool("include_archived") ?? false).map {
+                .object(["id": .int($0.id), "name": .string($0.name), "archived": .bool($0.archived)])
+            })
+        })
+        r.register(ActionDefinition(name: "departments.create", summary: "Create a department in a site.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
+                                    params: [ActionParam("name", .string(maxLength: 190), required: true, "The department's name, e.g. Billing.")]) { inv in
+            let name = (inv.string("name") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !name.isEmpty else { throw DomainError.validation(field: "name", message: "cannot be empty") }
+            return try await s.db.transaction { tx in
+                let d: Department
+                do { d = try await s.departments.insert(inv.workspace!.id, name: name, now: s.clock.now(), in: tx) } catch SQLError.uniqueViolation {
+                    throw DomainError.validation(field: "name", message: "this site already has a department called \(name)")
+                }
+                try await s.record(inv, target: "department \(name)", in: tx)
+                return .object(["id": .int(d.id), "name": .string(d.name)])
+            }
+        })
+        r.register(ActionDefinition(name: "departments.archive", summary: "Archive (or restore) a department; its Agents lose (or regain) access through it.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
+                                    params: [ActionParam("department_id", .integer(min: 1), required: true, "The department."),
+                                             ActionParam("restore", .boolean, "Restore instead of archiving.")]) { inv in
+            let id = inv.int("department_id")!
+            let ok = try await s.db.transaction { tx in
+                let ok = try await s.departments.setArchived(inv.workspace!.id, id: id, archived: !(inv.bool("restore") ?? false), now: s.clock.now(), in: tx)
+                if ok { try await s.record(inv, target: "department \(id)", in: tx) }
+                return ok
+            }
+            guard ok else { throw DomainError.notFound("no department \(id) in this site") }
+            return .object(["id": .int(id), "archived": .bool(!(inv.bool("restore") ?? false))])
+        })
+        r.register(ActionDefinition(name: "team.set_departments", summary: "Set the departments an Agent works in (they see those sites' tickets, chats and analytics).", scope: "team.write", roles: admins, risk: .write, workspaceScoped: false, apiKeyAllowed: false,
+                                    params: [ActionParam("user_id", .integer(min: 1), required: true, "The member."),
+                                             ActionParam("department_ids", .array(.integer(min: 1), maxItems: 200), required: true, "Every department they should be in (an empty list removes all).")]) { inv in
+            let id = UserID(inv.int("user_id")!)
+            var ids: [JSONValue] = []
+            if case .array(let a)? = inv.params["department_ids"] { ids = a }
+            let wanted = Set(ids.compactMap { $0.intValue })
+            let known = try await s.departments.all()
+            let chosen = known.filter { wanted.contains($0.id) }
+            if let missing = wanted.subtracting(chosen.map(\.id)).first { throw DomainError.validation(field: "department_ids", message: "no department \(missing)") }
+            return try await s.db.transaction { tx in
+                guard let u = try await s.users.find(id, in: tx) else { throw DomainError.notFound("no team member with id \(id)") }
+                try await s.departments.setAssignments(user: id, departments: chosen, in: tx)
+                try await s.record(inv, target: "user \(u.email)", details: ["departments": .array(chosen.map { .int($0.id) })], in: tx)
+                return .object(["user_id": .int(id.raw), "department_ids": .array(chosen.map { .int($0.id) })])
+            }
         })
 
         // API keys (people only: a key cannot mint keys)

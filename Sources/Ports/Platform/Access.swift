@@ -167,3 +167,24 @@ public protocol OneTimeTokenStore: Sendable {
     /// Looks without using it (to show the form).
     func peek(tokenHash: String, purpose: String, now: Date) async throws -> OneTimeToken?
 }
+
+/// A department of a site: tickets are routed to it and Agents are assigned to it.
+public struct Department: Sendable, Equatable {
+    public var id: Int64
+    public var workspaceID: WorkspaceID
+    public var name: String
+    public var archived: Bool
+    public init(id: Int64, workspaceID: WorkspaceID, name: String, archived: Bool) {
+        self.id = id; self.workspaceID = workspaceID; self.name = name; self.archived = archived
+    }
+}
+
+public protocol DepartmentStore: Sendable {
+    func list(_ workspace: WorkspaceID, includeArchived: Bool) async throws -> [Department]
+    func all() async throws -> [Department]
+    func insert(_ workspace: WorkspaceID, name: String, now: Date, in tx: any SQLConnection) async throws -> Department
+    func setArchived(_ workspace: WorkspaceID, id: Int64, archived: Bool, now: Date, in tx: any SQLConnection) async throws -> Bool
+    func assignments(user: UserID) async throws -> [Int64]
+    /// Replaces the user's departments (ids that do not exist are ignored by the caller's validation).
+    func setAssignments(user: UserID, departments: [Department], in tx: any SQLConnection) async throws
+}

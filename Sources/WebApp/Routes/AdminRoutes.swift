@@ -128,9 +128,14 @@ struct AdminRoutes: Sendable {
                 if !raw.isEmpty { params[p.name] = Int64(raw).map { .int($0) } ?? .string(raw) }
             case .boolean:
                 if form.values[p.name] != nil { params[p.name] = .bool(["on", "true", "1", "yes"].contains(raw.lowercased())) }
-            case .array:
+            case .array(let item, _):
                 let list = form.list(p.name).filter { !$0.isEmpty }
-                if !list.isEmpty { params[p.name] = .array(list.map { .string($0) }) }
+                if case .integer = item {
+                    // A checkbox group may be sent empty on purpose (the marker field says so).
+                    if !list.isEmpty || form.values[p.name + "_present"] != nil { params[p.name] = .array(list.map { Int64($0).map { JSONValue.int($0) } ?? .string($0) }) }
+                } else if !list.isEmpty {
+                    params[p.name] = .array(list.map { .string($0) })
+                }
             case .object, .any:
                 if !raw.isEmpty { params[p.name] = (try? JSONValue.parse(raw)) ?? .string(raw) }
             default:
@@ -195,10 +200,17 @@ struct AdminRoutes: Sendable {
             m["mail"] = services.mailer != nil
             let online = Set(try await services.sessions.activeUserIDs(since: services.clock.now().addingTimeInterval(-180)))
             let me = ctx.identity!.user
-            m["members"] = try await services.db.read { try await services.users.all(in: $0) }.map { u -> [String: Any] in
-                ["id": u.id.raw, "name": u.name, "email": u.email, "roleName": u.role.displayName, "active": u.active, "online": online.contains(u.id),
-                 "editable": u.role != .owner && u.id != me.id, "csrf": ctx.identity!.session.csrfToken]
+            let sites = Dictionary(uniqueKeysWithValues: try await services.db.read { try await services.workspaces.all(in: $0) }.map { ($0.id, $0.name) })
+            let departments = try await services.departments.all()
+            var members: [[String: Any]] = []
+            for u in try await services.db.read({ try await services.users.all(in: $0) }) {
+                let mine = Set(try await services.departments.assignments(user: u.id))
+                members.append(["id": u.id.raw, "name": u.name, "email": u.email, "roleName": u.role.displayName, "active": u.active, "online": online.contains(u.id),
+                                "editable": u.role != .owner && u.id != me.id, "csrf": ctx.identity!.session.csrfToken, "isAgent": u.role == .agent,
+                                "departments": departments.map { d -> [String: Any] in ["id": d.id, "label": "\(sites[d.workspaceID] ?? "?") · \(d.name)", "checked": mine.contains(d.id)] },
+                                "hasDepartments": !departments.isEmpty])
             }
+            m["members"] = members
             return renderer.html("team", m)
         }
 

@@ -148,6 +148,8 @@ enum AdminTemplates {
     <td>{{#editable}}
     <form method="post" action="/admin/actions/team.set_role" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}">
     <select name="role" aria-label="Role of {{email}}"><option value="full_admin">Full Admin</option><option value="agent">Agent</option></select> <button class="small">Change role</button></form>
+    {{#isAgent}}{{#hasDepartments}}<form method="post" action="/admin/actions/team.set_departments" class="depts"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}"><input type="hidden" name="department_ids_present" value="1">
+    {{#departments}}<label style="display:block;font-weight:400;margin:2px 0"><input type="checkbox" name="department_ids" value="{{id}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/departments}}<button class="small">Save departments</button></form>{{/hasDepartments}}{{/isAgent}}
     {{#active}}<form method="post" action="/admin/actions/team.deactivate" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}"><button class="small danger">Deactivate</button></form>{{/active}}
     {{/editable}}</td>
     </tr>{{/members}}
