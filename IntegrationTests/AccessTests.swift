@@ -287,7 +287,9 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
                     #expect(r.status == .seeOther && r.headers[.location]?.hasPrefix("/login?next=") == true, "\(page)")
                 }
                 // The table of admin pages: who gets 200 and who gets 403.
-                let pages: [(String, Set<Role>)] = [("/admin", [.owner, .fullAdmin, .agent]), ("/admin/sites", [.owner, .fullAdmin, .agent]),
+                let pages: [(String, Set<Role>)] = [("/admin", [.owner, .fullAdmin, .agent]), ("/admin/sites", [.owner, .fullAdmin]),
+                                                    ("/admin/audit", [.owner, .fullAdmin]), ("/admin/blocked-ips", [.owner, .fullAdmin]), ("/admin/settings", [.owner, .fullAdmin]),
+                                                    ("/admin/soon/license", [.owner]),
                                                     ("/admin/security", [.owner, .fullAdmin, .agent]), ("/admin/team", [.owner, .fullAdmin]),
                                                     ("/admin/api-keys", [.owner, .fullAdmin]), ("/admin/security/failed-logins", [.owner, .fullAdmin]),
                                                     ("/admin/soon/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin])]
@@ -354,6 +356,30 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             #expect(try await auth.authenticate(token: t3) != nil, "activity slides the idle timeout")
             f.clock.advance(12 * 3600 + 1)
             #expect(try await auth.authenticate(token: t3) == nil, "idle for longer than the timeout: expired")
+        }
+    }
+}
+
+@Suite struct WorkspaceSwitcherTests {
+    @Test func switcherOffersOnlyTheSitesYouMayUse() async throws {
+        try await TestDatabase.with(.sqlite) { t in
+            let f = try await AccessFixture.make(t)
+            try await f.app().test(.router) { client in
+                let agent = BrowserSession()
+                _ = try await agent.signIn(client, email: f.agentA.email, password: AccessFixture.password)
+                let home = String(buffer: try await agent.get(client, "/admin").body)
+                #expect(home.contains("value=\"\(f.siteA.siteKey)\"") && !home.contains("value=\"\(f.siteB.siteKey)\""))
+                let csrf = BrowserSession.csrf(in: home) ?? ""
+                var r = try await agent.post(client, "/admin/workspace", [("_csrf", csrf), ("site_key", f.siteB.siteKey)])
+                #expect(r.headers[.location]?.contains("error=") == true, "a site outside your departments cannot be chosen")
+                let owner = BrowserSession()
+                _ = try await owner.signIn(client, email: f.owner.email, password: AccessFixture.password)
+                let page = String(buffer: try await owner.get(client, "/admin").body)
+                r = try await owner.post(client, "/admin/workspace", [("_csrf", BrowserSession.csrf(in: page) ?? ""), ("site_key", f.siteB.siteKey), ("back", "/admin")])
+                #expect(r.headers[.location]?.contains("flash=") == true)
+                let after = String(buffer: try await owner.get(client, "/admin").body)
+                #expect(after.contains("value=\"\(f.siteB.siteKey)\" selected"), "the choice is kept in the session")
+            }
         }
     }
 }

@@ -48,7 +48,11 @@ struct AdminRoutes: Sendable {
         return !(try await s.auth.twoFactorEnabled(user.id))
     }
 
-    struct NavItem { let label: String, slug: String, built: Bool, adminOnly: Bool, spec: String }
+    struct NavItem {
+        let label: String, slug: String, built: Bool, adminOnly: Bool, spec: String
+        var ownerOnly = false
+        func visible(to role: Role) -> Bool { ownerOnly ? role == .owner : (!adminOnly || role != .agent) }
+    }
     static let nav: [(String, [NavItem])] = [
         ("Analytics", [NavItem(label: "Dashboard", slug: "", built: true, adminOnly: false, spec: "10-analytics: The Dashboard"),
                        NavItem(label: "Live feed", slug: "live-feed", built: false, adminOnly: false, spec: "10-analytics: Live feed"),
@@ -80,21 +84,21 @@ struct AdminRoutes: Sendable {
         ("Developer", [NavItem(label: "API keys", slug: "api-keys", built: true, adminOnly: true, spec: "70-developer: API keys"),
                        NavItem(label: "Webhooks", slug: "webhooks", built: false, adminOnly: true, spec: "70-developer: Webhooks"),
                        NavItem(label: "Triggers", slug: "triggers", built: false, adminOnly: true, spec: "70-developer: Triggers cookbook")]),
-        ("Settings", [NavItem(label: "Sites", slug: "sites", built: true, adminOnly: false, spec: "80-settings: Your sites"),
+        ("Settings", [NavItem(label: "Sites", slug: "sites", built: true, adminOnly: true, spec: "80-settings: Your sites"),
                       NavItem(label: "Team", slug: "team", built: true, adminOnly: true, spec: "80-settings: Managing your team"),
                       NavItem(label: "Security", slug: "security", built: true, adminOnly: false, spec: "80-settings: Security and access"),
                       NavItem(label: "Failed logins", slug: "security/failed-logins", built: true, adminOnly: true, spec: "80-settings: Failed logins"),
                       NavItem(label: "Blocked IPs", slug: "blocked-ips", built: true, adminOnly: true, spec: "80-settings: Blocked IPs"),
                       NavItem(label: "Settings", slug: "settings", built: true, adminOnly: true, spec: "80-settings: Settings reference"),
-                      NavItem(label: "License", slug: "license", built: false, adminOnly: true, spec: "80-settings: License and plan")]),
+                      NavItem(label: "Audit log", slug: "audit", built: true, adminOnly: true, spec: "80-settings: Security and access"),
+                      NavItem(label: "License", slug: "license", built: false, adminOnly: true, spec: "80-settings: License and plan", ownerOnly: true)]),
     ]
 
     /// The page model every admin page shares: navigation filtered by role, identity, presence, CSRF.
     func base(_ ctx: AppContext, title: String, active: String) async throws -> [String: Any] {
         let me = ctx.identity!
-        let isAdmin = me.user.role != .agent
         let nav: [[String: Any]] = Self.nav.compactMap { group, items in
-            let visible = items.filter { isAdmin || !$0.adminOnly }
+            let visible = items.filter { $0.visible(to: me.user.role) }
             if visible.isEmpty { return nil }
             return ["group": group, "items": visible.map { i -> [String: Any] in
                 ["label": i.label, "href": i.built ? (i.slug.isEmpty ? "/admin" : "/admin/\(i.slug)") : "/admin/soon/\(i.slug)", "built": i.built, "active": i.slug == active]
@@ -102,6 +106,12 @@ struct AdminRoutes: Sendable {
         }
         let online = try await services.sessions.activeUserIDs(since: services.clock.now().addingTimeInterval(-180)).count
         var m: [String: Any] = ["pageTitle": title, "nav": nav, "userName": me.user.name, "roleName": me.user.role.displayName, "csrf": me.session.csrfToken]
+        // The workspace switcher: the sites this person may work in, the session's choice selected.
+        let sites = try await services.db.read { try await services.workspaces.all(in: $0) }.filter { ActionRegistry.canAccess(ctx.actor!, $0.id) }
+        let current = sites.first { $0.id == me.session.workspaceID } ?? sites.first
+        m["switcher"] = sites.map { ["siteKey": $0.siteKey, "name": $0.name, "selected": $0.id == current?.id] }
+        m["hasSites"] = !sites.isEmpty
+        m["currentSite"] = current?.name ?? ""
         if online > 0 { m["online"] = String(online) }
         return m
     }
@@ -175,7 +185,7 @@ struct AdminRoutes: Sendable {
         admin.get("soon/:slug") { request, ctx -> Response in
             let slug = ctx.parameters.get("slug") ?? ""
             guard let item = Self.nav.flatMap(\.1).first(where: { $0.slug == slug && !$0.built }) else { throw HTTPError(.notFound) }
-            if item.adminOnly && ctx.identity!.user.role == .agent { return try await forbidden(ctx, title: item.label) }
+            if !item.visible(to: ctx.identity!.user.role) { return try await forbidden(ctx, title: item.label) }
             var m = try await base(ctx, title: item.label, active: slug)
             m["spec"] = item.spec
             return renderer.html("soon", m)
@@ -286,6 +296,23 @@ struct AdminRoutes: Sendable {
             try await services.auth.logoutEverywhere(ctx.identity!.user.id)
             return AuthRoutes.redirect("/login?signed_out=1", cookie: Cookies.clear(Cookies.session, secure: ctx.secure))
         }
+        admin.post("workspace") { request, ctx -> Response in
+            let f = try await form(request, ctx)
+            let site = try await services.db.read { try await services.workspaces.find(siteKey: f["site_key"], in: $0) }
+            guard let site, ActionRegistry.canAccess(ctx.actor!, site.id) else { return Self.flashRedirect("/admin", error: "No such site.") }
+            try await services.sessions.setWorkspace(tokenHash: ctx.identity!.session.tokenHash, workspace: site.id)
+            return Self.flashRedirect(f["back"].isEmpty ? "/admin" : f["back"], flash: "Now working in \(site.name).")
+        }
+        admin.get("audit") { request, ctx -> Response in
+            guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Audit log") }
+            var m = try await base(ctx, title: "Audit log", active: "audit")
+            let f = ISO8601DateFormatter()
+            let names = Dictionary(uniqueKeysWithValues: try await services.db.read { try await services.workspaces.all(in: $0) }.map { ($0.id, $0.name) })
+            m["rows"] = try await services.audit.recent(workspace: nil, limit: 300).map {
+                ["at": f.string(from: $0.at), "actor": $0.actorLabel, "action": $0.action, "target": $0.target, "site": $0.workspaceID.flatMap { names[$0] } ?? "—", "ip": $0.ip]
+            }
+            return renderer.html("audit", m)
+        }
         admin.get("blocked-ips") { request, ctx -> Response in try await blockedPage(request, ctx) }
         admin.get("settings") { request, ctx -> Response in try await settingsPage(request, ctx, siteKey: request.uri.queryParameters.get("site")) }
         admin.post("settings") { request, ctx -> Response in
@@ -355,6 +382,7 @@ struct AdminRoutes: Sendable {
     }
 
     func sitesPage(_ request: Request, _ ctx: AppContext, secret: (String, String)?) async throws -> Response {
+        guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Sites") }
         var m = withFlash(try await base(ctx, title: "Sites", active: "sites"), request)
         let isAdmin = ctx.identity!.user.role != .agent
         let all = try await services.db.read { try await services.workspaces.all(in: $0) }.filter { ActionRegistry.canAccess(ctx.actor!, $0.id) }

@@ -11,6 +11,8 @@ enum AdminTemplates {
     </nav>
     <section class="page">
     <div class="topbar"><h1>{{pageTitle}}</h1><div class="me">
+    {{#hasSites}}<form method="post" action="/admin/workspace" class="inline" id="switcher"><input type="hidden" name="_csrf" value="{{csrf}}"><label for="ws" class="sr">Site</label>
+    <select id="ws" name="site_key" onchange="this.form.submit()">{{#switcher}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/switcher}}</select><noscript><button class="small">Switch</button></noscript></form>{{/hasSites}}
     {{#online}}<span class="online" title="Team members active in the last few minutes">● {{online}} online</span>{{/online}}
     <span id="me">{{userName}} · {{roleName}}</span>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" id="logout">Sign out</button></form>
@@ -37,6 +39,7 @@ enum AdminTemplates {
     .topbar { display:flex; justify-content:space-between; align-items:center; margin-bottom:14px; }
     .me { color:var(--muted); font-size:14px; display:flex; gap:12px; align-items:center; }
     .online { color:var(--ok); }
+    .sr { position:absolute; left:-9999px; }
     form.inline { display:inline; margin:0; } button.link { background:none; color:var(--accent); padding:0; margin:0; font-weight:500; }
     table { width:100%; border-collapse:collapse; background:#fff; font-size:14px; }
     th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
@@ -224,6 +227,14 @@ enum AdminTemplates {
     <table id="failed-logins"><thead><tr><th>Time (UTC)</th><th>IP</th><th>Country</th><th>Email</th><th>Reason</th><th>Browser</th></tr></thead>
     <tbody>{{#rows}}<tr><td>{{at}}</td><td>{{ip}}</td><td>{{country}}</td><td>{{email}}</td><td>{{reason}}</td><td>{{userAgent}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="6">No failed sign-ins.</td></tr>{{/rows}}</tbody></table>
+    {{/body}}{{/admin}}
+    """
+
+    static let audit = """
+    {{<admin}}{{$body}}
+    <table id="audit"><thead><tr><th>Time (UTC)</th><th>Who</th><th>Action</th><th>Target</th><th>Site</th><th>From</th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{at}}</td><td>{{actor}}</td><td><code>{{action}}</code></td><td>{{target}}</td><td>{{site}}</td><td>{{ip}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="6">No changes recorded yet.</td></tr>{{/rows}}</tbody></table>
     {{/body}}{{/admin}}
     """
 

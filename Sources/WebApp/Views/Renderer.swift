@@ -26,6 +26,7 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.apiDocs), named: "api_docs")
         lib.register(try MustacheTemplate(string: AdminTemplates.blockedIPs), named: "blocked_ips")
         lib.register(try MustacheTemplate(string: AdminTemplates.settings), named: "settings")
+        lib.register(try MustacheTemplate(string: AdminTemplates.audit), named: "audit")
         library = lib
     }
 
