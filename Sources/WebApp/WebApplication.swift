@@ -19,6 +19,12 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     APIRoutes(services: services, renderer: renderer).register(on: router)
     AuthRoutes(services: services, renderer: renderer).register(on: router)
     AdminRoutes(services: services, renderer: renderer).register(on: router)
+    router.get("/assets/opsiq.css") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
+    }
+    router.get("/assets/opsiq.js") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.js)))
+    }
     return router
 }
 

@@ -296,6 +296,13 @@ struct AdminRoutes: Sendable {
             try await services.auth.logoutEverywhere(ctx.identity!.user.id)
             return AuthRoutes.redirect("/login?signed_out=1", cookie: Cookies.clear(Cookies.session, secure: ctx.secure))
         }
+        // The 60-second presence heartbeat of open admin pages (CSRF token in a header).
+        admin.post("heartbeat") { request, ctx -> Response in
+            guard let token = request.headers[HTTPField.Name("X-CSRF-Token")!], constantTimeEquals(token, ctx.identity!.session.csrfToken) else { throw CSRFRejected() }
+            let online = try await services.sessions.activeUserIDs(since: services.clock.now().addingTimeInterval(-180)).count
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(["online": .int(Int64(online))]).encoded())))
+        }
         admin.post("workspace") { request, ctx -> Response in
             let f = try await form(request, ctx)
             let site = try await services.db.read { try await services.workspaces.find(siteKey: f["site_key"], in: $0) }

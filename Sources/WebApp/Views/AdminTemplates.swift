@@ -3,8 +3,8 @@ enum AdminTemplates {
     static let adminLayout = """
     {{<layout}}
     {{$title}}{{pageTitle}} · OpsIQ{{/title}}
+    {{$head}}<meta name="csrf-token" content="{{csrf}}">{{/head}}
     {{$content}}
-    \(css)
     <div class="shell">
     <nav class="side" aria-label="Main">
     {{#nav}}<div class="navgroup"><div class="navhead">{{group}}</div>{{#items}}<a href="{{href}}" class="{{#active}}active{{/active}}{{^built}} soon{{/built}}">{{label}}</a>{{/items}}</div>{{/nav}}
@@ -12,8 +12,8 @@ enum AdminTemplates {
     <section class="page">
     <div class="topbar"><h1>{{pageTitle}}</h1><div class="me">
     {{#hasSites}}<form method="post" action="/admin/workspace" class="inline" id="switcher"><input type="hidden" name="_csrf" value="{{csrf}}"><label for="ws" class="sr">Site</label>
-    <select id="ws" name="site_key" onchange="this.form.submit()">{{#switcher}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/switcher}}</select><noscript><button class="small">Switch</button></noscript></form>{{/hasSites}}
-    {{#online}}<span class="online" title="Team members active in the last few minutes">● {{online}} online</span>{{/online}}
+    <select id="ws" name="site_key" data-autosubmit>{{#switcher}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/switcher}}</select><noscript><button class="small">Switch</button></noscript></form>{{/hasSites}}
+    <span class="online" id="online-count" title="Team members active in the last few minutes">{{#online}}● {{online}} online{{/online}}</span>
     <span id="me">{{userName}} · {{roleName}}</span>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button class="link" id="logout">Sign out</button></form>
     </div></div>
@@ -26,37 +26,12 @@ enum AdminTemplates {
     {{/layout}}
     """
 
-    static let css = """
-    <style>
-    main { max-width: 1200px; }
-    .shell { display:flex; gap:24px; align-items:flex-start; }
-    .side { width:210px; flex:none; background:#fff; border:1px solid var(--line); border-radius:10px; padding:10px 0; font-size:14px; }
-    .navhead { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.5px; padding:10px 16px 4px; }
-    .side a { display:block; padding:4px 16px; color:var(--ink); text-decoration:none; }
-    .side a.active { background:#eef1fd; color:var(--accent); font-weight:600; }
-    .side a.soon { color:#98a1b3; }
-    .page { flex:1; min-width:0; }
-    .topbar { display:flex; justify-content:space-between; align-items:center; margin-bottom:14px; }
-    .me { color:var(--muted); font-size:14px; display:flex; gap:12px; align-items:center; }
-    .online { color:var(--ok); }
-    .sr { position:absolute; left:-9999px; }
-    form.inline { display:inline; margin:0; } button.link { background:none; color:var(--accent); padding:0; margin:0; font-weight:500; }
-    table { width:100%; border-collapse:collapse; background:#fff; font-size:14px; }
-    th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
-    th { color:var(--muted); font-weight:600; }
-    .tag { display:inline-block; padding:1px 8px; border-radius:10px; background:#eef1f7; font-size:12px; }
-    button.small { margin:0; padding:4px 10px; font-size:13px; } button.danger { background:#b42318; }
-    select { padding:6px; border-radius:6px; border:1px solid var(--line); font:inherit; }
-    .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:12px; }
-    @media (max-width: 800px) { .shell { flex-direction:column; } .side { width:100%; } .grid2 { grid-template-columns:1fr; } }
-    </style>
-    """
 
     static let login = """
     {{<layout}}
     {{$title}}Sign in · OpsIQ{{/title}}
     {{$content}}
-    <div class="card" style="max-width:420px;margin:40px auto">
+    <div class="card narrow">
     <h1>Sign in</h1>
     {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
     {{#flash}}<div class="banner ok" role="status" id="flash">{{flash}}</div>{{/flash}}
@@ -79,7 +54,7 @@ enum AdminTemplates {
     {{<layout}}
     {{$title}}{{heading}} · OpsIQ{{/title}}
     {{$content}}
-    <div class="card" style="max-width:460px;margin:40px auto">
+    <div class="card narrow">
     <h1>{{heading}}</h1>
     {{#lead}}<p class="lead">{{lead}}</p>{{/lead}}
     {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
@@ -101,7 +76,7 @@ enum AdminTemplates {
     {{<layout}}
     {{$title}}Two-factor code · OpsIQ{{/title}}
     {{$content}}
-    <div class="card" style="max-width:420px;margin:40px auto">
+    <div class="card narrow">
     <h1>Enter your code</h1>
     <p class="lead">Open your authenticator app and enter the 6-digit code for OpsIQ, or one of your recovery codes.</p>
     {{#error}}<div class="banner bad" role="alert" id="error">{{error}}</div>{{/error}}
@@ -152,12 +127,12 @@ enum AdminTemplates {
     <form method="post" action="/admin/actions/team.set_role" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}">
     <select name="role" aria-label="Role of {{email}}"><option value="full_admin">Full Admin</option><option value="agent">Agent</option></select> <button class="small">Change role</button></form>
     {{#isAgent}}{{#hasDepartments}}<form method="post" action="/admin/actions/team.set_departments" class="depts"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}"><input type="hidden" name="department_ids_present" value="1">
-    {{#departments}}<label style="display:block;font-weight:400;margin:2px 0"><input type="checkbox" name="department_ids" value="{{id}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/departments}}<button class="small">Save departments</button></form>{{/hasDepartments}}{{/isAgent}}
+    {{#departments}}<label class="check block"><input type="checkbox" name="department_ids" value="{{id}}"{{#checked}} checked{{/checked}}> {{label}}</label>{{/departments}}<button class="small">Save departments</button></form>{{/hasDepartments}}{{/isAgent}}
     {{#active}}<form method="post" action="/admin/actions/team.deactivate" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team"><input type="hidden" name="user_id" value="{{id}}"><button class="small danger">Deactivate</button></form>{{/active}}
     {{/editable}}</td>
     </tr>{{/members}}
     </tbody></table>
-    <div class="card" style="margin-top:16px"><h2>Invite a team member</h2>
+    <div class="card spaced"><h2>Invite a team member</h2>
     {{#mail}}<form method="post" action="/admin/actions/team.invite"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/team">
     <div class="grid2"><div><label for="invite-email">Email</label><input type="email" id="invite-email" name="email" required></div>
     <div><label for="invite-role">Role</label><select id="invite-role" name="role"><option value="agent">Agent</option><option value="full_admin">Full Admin</option></select></div></div>
@@ -177,7 +152,7 @@ enum AdminTemplates {
     <td>{{#admin}}<form method="post" action="/admin/sites/secret" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><button class="small">Show secret</button></form>
     <form method="post" action="/admin/sites/rotate" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><button class="small danger">Rotate secret</button></form>{{/admin}}</td></tr>{{/sites}}
     </tbody></table>
-    {{#admin}}<div class="card" style="margin-top:16px"><h2>Add a site</h2>
+    {{#admin}}<div class="card spaced"><h2>Add a site</h2>
     <form method="post" action="/admin/actions/sites.create"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/sites">
     <div class="grid2"><div><label for="name">Name</label><input type="text" id="name" name="name" required></div>
     <div><label for="domain">Domain</label><input type="text" id="domain" name="domain" placeholder="shop.example.com" required></div></div>
@@ -194,10 +169,10 @@ enum AdminTemplates {
     {{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{scopes}}</td><td>{{site}}</td><td>{{lastUsed}}</td>
     <td>{{#revoked}}<span class="tag">revoked</span>{{/revoked}}{{^revoked}}<form method="post" action="/admin/actions/keys.revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/api-keys"><input type="hidden" name="key_id" value="{{id}}"><button class="small danger">Revoke</button></form>{{/revoked}}</td></tr>{{/keys}}
     </tbody></table>
-    <div class="card" style="margin-top:16px"><h2>Create an API key</h2>
+    <div class="card spaced"><h2>Create an API key</h2>
     <form method="post" action="/admin/api-keys"><input type="hidden" name="_csrf" value="{{csrf}}">
     <label for="key-name">Name</label><input type="text" id="key-name" name="name" value="{{formName}}" required>
-    <label>Scopes</label><div>{{#scopes}}<label style="display:inline-block;font-weight:400;margin-right:12px"><input type="checkbox" name="scopes" value="{{.}}"> {{.}}</label>{{/scopes}}</div>
+    <label>Scopes</label><div>{{#scopes}}<label class="check"><input type="checkbox" name="scopes" value="{{.}}"> {{.}}</label>{{/scopes}}</div>
     <label for="key-site">Only for site</label><select id="key-site" name="site_key"><option value="">All sites</option>{{#sites}}<option value="{{siteKey}}">{{name}}</option>{{/sites}}</select>
     <button id="create-key">Create key</button></form>
     <p class="hint">Call the API with <code>Authorization: Bearer opq_…</code>; see <a href="/api/docs/">the API documentation</a>. Each key may make {{rateLimit}} requests a minute.</p></div>
@@ -244,7 +219,7 @@ enum AdminTemplates {
     <tbody>{{#rows}}<tr><td><code>{{cidr}}</code></td><td>{{reason}}</td><td>{{scope}}</td><td>{{createdAt}}</td><td>{{expires}}</td>
     <td><form method="post" action="/admin/actions/blocklist.remove" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/blocked-ips"><input type="hidden" name="id" value="{{id}}"><button class="small">Unblock</button></form></td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="6">Nothing is blocked.</td></tr>{{/rows}}</tbody></table>
-    <div class="card" style="margin-top:16px"><h2>Block an address</h2>
+    <div class="card spaced"><h2>Block an address</h2>
     <form method="post" action="/admin/actions/blocklist.add"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/blocked-ips">
     <div class="grid2"><div><label for="cidr">IP address or CIDR range</label><input type="text" id="cidr" name="cidr" placeholder="203.0.113.7 or 198.51.100.0/24 or 2001:db8::/32" required></div>
     <div><label for="reason">Reason</label><input type="text" id="reason" name="reason" required></div></div>
@@ -258,7 +233,7 @@ enum AdminTemplates {
     static let settings = """
     {{<admin}}{{$body}}
     <form method="get" action="/admin/settings" class="card"><label for="scope">Settings for</label>
-    <select id="scope" name="site" onchange="this.form.submit()"><option value="">All sites (installation defaults)</option>{{#sites}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/sites}}</select>
+    <select id="scope" name="site" data-autosubmit><option value="">All sites (installation defaults)</option>{{#sites}}<option value="{{siteKey}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/sites}}</select>
     <noscript><button class="small">Show</button></noscript></form>
     {{#groups}}<div class="card"><h2>{{group}}</h2>
     {{#items}}<form method="post" action="/admin/settings" class="setting" id="setting-{{name}}"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site" value="{{siteKey}}"><input type="hidden" name="name" value="{{name}}">

@@ -34,7 +34,7 @@ struct Renderer: Sendable {
         .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
         HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
-        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ]
 
     func html(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {

@@ -8,29 +8,9 @@ enum Templates {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>{{$title}}OpsIQ{{/title}}</title>
-    <style>
-    :root { --ink:#1d2433; --muted:#5b6478; --line:#dfe3ec; --accent:#3558e6; --bad:#b42318; --ok:#067647; }
-    * { box-sizing: border-box; }
-    body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f5f7fb; }
-    header { background:#fff; border-bottom:1px solid var(--line); padding:14px 24px; font-weight:650; letter-spacing:.2px; }
-    header span { color:var(--accent); }
-    main { max-width:720px; margin:32px auto; padding:0 16px; }
-    .card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:24px 28px; margin-bottom:20px; }
-    h1 { font-size:22px; margin:0 0 6px; } h2 { font-size:16px; margin:22px 0 10px; }
-    p.lead { color:var(--muted); margin-top:0; }
-    label { display:block; font-weight:600; margin:14px 0 4px; }
-    input[type=text], input[type=email], input[type=password] { width:100%; padding:9px 11px; border:1px solid var(--line); border-radius:7px; font:inherit; }
-    input:focus { outline:2px solid var(--accent); outline-offset:0; }
-    .hint { color:var(--muted); font-size:13px; margin-top:3px; }
-    .err { color:var(--bad); font-size:13px; margin-top:4px; }
-    .banner { border-radius:8px; padding:10px 14px; margin-bottom:14px; }
-    .banner.bad { background:#fef3f2; color:var(--bad); border:1px solid #fecdca; }
-    .banner.ok { background:#ecfdf3; color:var(--ok); border:1px solid #abefc6; }
-    button { margin-top:20px; background:var(--accent); color:#fff; border:0; border-radius:7px; padding:10px 18px; font:inherit; font-weight:600; cursor:pointer; }
-    pre { background:#0f172a; color:#e2e8f0; padding:14px; border-radius:8px; overflow:auto; font-size:13px; white-space:pre-wrap; word-break:break-all; }
-    code { background:#eef1f7; padding:1px 5px; border-radius:4px; }
-    dl { display:grid; grid-template-columns:max-content 1fr; gap:6px 16px; } dt { color:var(--muted); } dd { margin:0; font-family:ui-monospace, monospace; }
-    </style>
+    <link rel="stylesheet" href="/assets/opsiq.css">
+    {{$head}}{{/head}}
+    <script src="/assets/opsiq.js" defer></script>
     </head>
     <body>
     <header>Ops<span>IQ</span></header>

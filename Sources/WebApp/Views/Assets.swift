@@ -1,0 +1,71 @@
+/// Static assets, compiled in: one stylesheet and one small script (no inline CSS or JS, so the
+/// Content-Security-Policy can forbid both).
+enum Assets {
+    static let css = """
+    :root { --ink:#1d2433; --muted:#5b6478; --line:#dfe3ec; --accent:#3558e6; --bad:#b42318; --ok:#067647; }
+    * { box-sizing: border-box; }
+    body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f5f7fb; }
+    header { background:#fff; border-bottom:1px solid var(--line); padding:14px 24px; font-weight:650; letter-spacing:.2px; }
+    header span { color:var(--accent); }
+    main { max-width:720px; margin:32px auto; padding:0 16px; }
+    .card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:24px 28px; margin-bottom:20px; }
+    h1 { font-size:22px; margin:0 0 6px; } h2 { font-size:16px; margin:22px 0 10px; }
+    p.lead { color:var(--muted); margin-top:0; }
+    label { display:block; font-weight:600; margin:14px 0 4px; }
+    input[type=text], input[type=email], input[type=password] { width:100%; padding:9px 11px; border:1px solid var(--line); border-radius:7px; font:inherit; }
+    input:focus { outline:2px solid var(--accent); outline-offset:0; }
+    .hint { color:var(--muted); font-size:13px; margin-top:3px; }
+    .err { color:var(--bad); font-size:13px; margin-top:4px; }
+    .banner { border-radius:8px; padding:10px 14px; margin-bottom:14px; }
+    .banner.bad { background:#fef3f2; color:var(--bad); border:1px solid #fecdca; }
+    .banner.ok { background:#ecfdf3; color:var(--ok); border:1px solid #abefc6; }
+    button { margin-top:20px; background:var(--accent); color:#fff; border:0; border-radius:7px; padding:10px 18px; font:inherit; font-weight:600; cursor:pointer; }
+    pre { background:#0f172a; color:#e2e8f0; padding:14px; border-radius:8px; overflow:auto; font-size:13px; white-space:pre-wrap; word-break:break-all; }
+    code { background:#eef1f7; padding:1px 5px; border-radius:4px; }
+    dl { display:grid; grid-template-columns:max-content 1fr; gap:6px 16px; } dt { color:var(--muted); } dd { margin:0; font-family:ui-monospace, monospace; }
+    main { max-width: 1200px; }
+    .shell { display:flex; gap:24px; align-items:flex-start; }
+    .side { width:210px; flex:none; background:#fff; border:1px solid var(--line); border-radius:10px; padding:10px 0; font-size:14px; }
+    .navhead { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.5px; padding:10px 16px 4px; }
+    .side a { display:block; padding:4px 16px; color:var(--ink); text-decoration:none; }
+    .side a.active { background:#eef1fd; color:var(--accent); font-weight:600; }
+    .side a.soon { color:#98a1b3; }
+    .page { flex:1; min-width:0; }
+    .topbar { display:flex; justify-content:space-between; align-items:center; margin-bottom:14px; }
+    .me { color:var(--muted); font-size:14px; display:flex; gap:12px; align-items:center; }
+    .online { color:var(--ok); }
+    .sr { position:absolute; left:-9999px; }
+    form.inline { display:inline; margin:0; } button.link { background:none; color:var(--accent); padding:0; margin:0; font-weight:500; }
+    table { width:100%; border-collapse:collapse; background:#fff; font-size:14px; }
+    th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
+    th { color:var(--muted); font-weight:600; }
+    .tag { display:inline-block; padding:1px 8px; border-radius:10px; background:#eef1f7; font-size:12px; }
+    button.small { margin:0; padding:4px 10px; font-size:13px; } button.danger { background:#b42318; }
+    select { padding:6px; border-radius:6px; border:1px solid var(--line); font:inherit; }
+    .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:12px; }
+    @media (max-width: 800px) { .shell { flex-direction:column; } .side { width:100%; } .grid2 { grid-template-columns:1fr; } }
+    .narrow { max-width:440px; margin:40px auto; }
+    .spaced { margin-top:16px; }
+    label.check { display:inline-block; font-weight:400; margin:2px 12px 2px 0; }
+    label.check.block { display:block; }
+    """
+
+    static let js = """
+    // OpsIQ admin: auto-submitting selects and the 60-second presence heartbeat.
+    document.addEventListener("DOMContentLoaded", function () {
+      document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+        el.addEventListener("change", function () { el.form.submit(); });
+      });
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      var online = document.getElementById("online-count");
+      if (!meta) { return; }
+      function beat() {
+        fetch("/admin/heartbeat", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": meta.content } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (j) { if (j && online) { online.textContent = "\\u25CF " + j.online + " online"; } })
+          .catch(function () {});
+      }
+      setInterval(beat, 60000);
+    });
+    """
+}
