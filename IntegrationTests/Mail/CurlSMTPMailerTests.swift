@@ -293,7 +293,7 @@ import Testing
     }
 
     @Test func nothingListeningIsTemporary() async throws {
-        let mailer = mailer(port: try freeLoopbackPort())
+        let mailer = mailer(port: try freePort())
         let mail = OutgoingMail(from: MailAddress("support@opsiq.test"), to: [MailAddress("alice@example.com")],
                                 subject: "x", textBody: "x")
         let sendError = await mailError { _ = try await mailer.send(mail) }
@@ -327,7 +327,7 @@ import Testing
     }
 
     @Test func sendAfterShutdownFailsTemporarily() async throws {
-        let mailer = mailer(port: try freeLoopbackPort())
+        let mailer = mailer(port: try freePort())
         await mailer.shutdown()
         let error = await mailError {
             _ = try await mailer.send(OutgoingMail(from: MailAddress("a@opsiq.test"), to: [MailAddress("b@example.com")],

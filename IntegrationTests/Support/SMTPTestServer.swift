@@ -18,7 +18,7 @@ final class SMTPTestServer: @unchecked Sendable {
     private let logPath: String
 
     init(user: String? = nil, password: String? = nil, tls: TLS = .none, authRequiresTLS: Bool = false) async throws {
-        port = try freeLoopbackPort()
+        port = try freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("server.log").path
@@ -136,22 +136,6 @@ struct ReceivedMail: Decodable {
 struct TestServerFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// A free loopback TCP port (bound to 0, read back, released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw TestServerFailure(message: "no free port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// A clock stopped at one instant.
