@@ -495,6 +495,15 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             }
             #expect(try await f.services.blocklist.match("198.51.100.7", workspace: f.siteA.id)?.reason == "bot on site A")
             #expect(try await f.services.blocklist.match("198.51.100.7", workspace: f.siteB.id) == nil)
+            // With an https public URL, plain HTTP through the proxy is redirected to HTTPS.
+            let tls = Services(config: try AppConfig.load(environment: ["OPSIQ_BASE_URL": "https://opsiq.example.com", "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32)]),
+                               logger: TestDatabase.logger, db: t.db, clock: f.clock, random: SystemRandom(), secrets: f.services.secrets, setupToken: "x")
+            try await Application(router: try buildRouter(services: tls, schema: SchemaState())).test(.live) { client in
+                let r = try await client.execute(uri: "/login?next=/admin", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "http"], body: nil)
+                #expect(r.status == .movedPermanently && r.headers[.location] == "https://opsiq.example.com/login?next=/admin")
+                let ok = try await client.execute(uri: "/login", method: .get, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"], body: nil)
+                #expect(ok.status == .ok && ok.headers[HTTPField.Name("Strict-Transport-Security")!] != nil)
+            }
             // With no trusted proxy, a forged X-Forwarded-For is ignored.
             let cfg = try AppConfig.load(environment: ["OPSIQ_TRUSTED_PROXIES": "none", "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32)])
             #expect(cfg.trustedProxies.isEmpty)

@@ -10,7 +10,7 @@ import ServiceLifecycle
 func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: ClientMiddleware(trusted: services.config.trustedProxies, baseIsHTTPS: services.config.baseURL.hasPrefix("https://")))
+    router.add(middleware: ClientMiddleware(trusted: services.config.trustedProxies, baseIsHTTPS: services.config.baseURL.hasPrefix("https://"), baseURL: services.config.baseURL))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     router.add(middleware: BlocklistMiddleware(services: services))
     let renderer = try Renderer()

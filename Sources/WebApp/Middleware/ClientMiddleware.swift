@@ -9,6 +9,7 @@ struct ClientMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let trusted: [CIDR]
     let baseIsHTTPS: Bool
+    let baseURL: String
 
     func isTrusted(_ ip: String) -> Bool {
         guard let a = IPAddress(ip) else { return false }
@@ -22,7 +23,12 @@ struct ClientMiddleware: RouterMiddleware {
                 let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPAddress($0) != nil }
                 if let client = hops.reversed().first(where: { !isTrusted($0) }) ?? hops.first { ctx.clientIP = IPAddress(client)!.description }
             }
-            ctx.secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+            let proto = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased()
+            ctx.secure = proto == "https"
+            // HTTPS is required when the public URL is https: a plain-HTTP request through the proxy is sent over.
+            if baseIsHTTPS, proto == "http", request.method == .get || request.method == .head {
+                return Response(status: .movedPermanently, headers: [.location: baseURL + (request.uri.path.isEmpty ? "/" : request.uri.description)])
+            }
         }
         if baseIsHTTPS { ctx.secure = true }
         var response = try await next(request, ctx)

@@ -345,7 +345,8 @@ struct AdminRoutes: Sendable {
             var m = try await base(ctx, title: "Failed logins", active: "security/failed-logins")
             let f = ISO8601DateFormatter()
             m["rows"] = try await services.failedLogins.recent(limit: 200, offset: 0).map {
-                ["at": f.string(from: $0.at), "ip": $0.ip, "country": $0.country, "email": $0.email, "reason": $0.reason.rawValue.replacingOccurrences(of: "_", with: " "), "userAgent": $0.userAgent]
+                ["at": f.string(from: $0.at), "ip": $0.ip, "country": $0.country, "email": $0.email, "reason": $0.reason.rawValue.replacingOccurrences(of: "_", with: " "),
+                 "userAgent": $0.userAgent, "csrf": ctx.identity!.session.csrfToken]
             }
             return renderer.html("failed_logins", m)
         }

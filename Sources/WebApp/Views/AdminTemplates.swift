@@ -199,9 +199,11 @@ enum AdminTemplates {
 
     static let failedLogins = """
     {{<admin}}{{$body}}
-    <table id="failed-logins"><thead><tr><th>Time (UTC)</th><th>IP</th><th>Country</th><th>Email</th><th>Reason</th><th>Browser</th></tr></thead>
-    <tbody>{{#rows}}<tr><td>{{at}}</td><td>{{ip}}</td><td>{{country}}</td><td>{{email}}</td><td>{{reason}}</td><td>{{userAgent}}</td></tr>{{/rows}}
-    {{^rows}}<tr><td colspan="6">No failed sign-ins.</td></tr>{{/rows}}</tbody></table>
+    <p class="hint">Many attempts on one email: password guessing, make sure two-factor authentication is on. Many emails from one address: an automated attack, block it.</p>
+    <table id="failed-logins"><thead><tr><th>Time (UTC)</th><th>IP</th><th>Country</th><th>Email</th><th>Reason</th><th>Browser</th><th></th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{at}}</td><td>{{ip}}</td><td>{{country}}</td><td>{{email}}</td><td>{{reason}}</td><td>{{userAgent}}</td>
+    <td><form method="post" action="/admin/actions/blocklist.add" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="back" value="/admin/security/failed-logins"><input type="hidden" name="cidr" value="{{ip}}"><input type="hidden" name="reason" value="Failed sign-ins"><button class="small">Block IP</button></form></td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="7">No failed sign-ins.</td></tr>{{/rows}}</tbody></table>
     {{/body}}{{/admin}}
     """
 
