@@ -72,5 +72,23 @@ def browser():
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=opts)
     driver.set_page_load_timeout(30)
+    # Elements of the page a click leads to may take a moment: wait for them instead of failing at once.
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
+
+
+def wait_for_url(driver, fragment, timeout=15):
+    """Waits until the browser has navigated to a URL containing `fragment`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout).until(lambda d: fragment in d.current_url)
+    return driver.current_url
+
+
+def click_and_wait(driver, element):
+    """Clicks something that submits or navigates, and waits for the new page to replace the old one."""
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(old))

@@ -10,6 +10,8 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 
+from conftest import click_and_wait, wait_for_url
+
 SHOTS = os.environ.get("OPSIQ_SCREENSHOTS", "/tmp/opsiq-screenshots")
 PASSWORD = "correct horse battery"
 
@@ -29,7 +31,7 @@ def sign_in(browser, web, email, password):
     assert "/login" in browser.current_url, "signed-out visitors are sent to the sign-in page"
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.ID, "sign-in").click()
+    click_and_wait(browser, browser.find_element(By.ID, "sign-in"))
 
 
 def test_login_enable_2fa_and_login_again_with_a_code(web, browser):
@@ -43,33 +45,33 @@ def test_login_enable_2fa_and_login_again_with_a_code(web, browser):
     assert browser.find_element(By.ID, "email").get_attribute("value") == "owner@example.com"
 
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "sign-in").click()
+    click_and_wait(browser, browser.find_element(By.ID, "sign-in"))
     assert browser.current_url.endswith("/admin")
     assert "Olive Owner" in browser.find_element(By.ID, "me").text
 
     # Turn on two-factor authentication from the Security page.
     browser.get(web.base + "/admin/security")
-    browser.find_element(By.ID, "start-2fa").click()
+    click_and_wait(browser, browser.find_element(By.ID, "start-2fa"))
     secret = browser.find_element(By.ID, "totp-secret").text
     assert browser.find_element(By.ID, "totp-uri").get_attribute("href").startswith("otpauth://totp/")
     browser.find_element(By.ID, "code").send_keys(totp(secret))
-    browser.find_element(By.ID, "confirm-2fa").click()
+    click_and_wait(browser, browser.find_element(By.ID, "confirm-2fa"))
     codes = browser.find_element(By.ID, "recovery-codes").text
     assert codes.count("-") >= 10, "ten recovery codes are shown once"
     browser.save_screenshot(os.path.join(SHOTS, "2fa-on.png"))
 
     # Sign out, then in again: now a code is asked for.
-    browser.find_element(By.ID, "logout").click()
+    click_and_wait(browser, browser.find_element(By.ID, "logout"))
     assert "signed out" in browser.find_element(By.ID, "flash").text
     sign_in(browser, web, "owner@example.com", PASSWORD)
     assert "/login/2fa" in browser.current_url
     browser.find_element(By.ID, "code").send_keys("000000")
-    browser.find_element(By.ID, "verify").click()
+    click_and_wait(browser, browser.find_element(By.ID, "verify"))
     assert "not valid" in browser.find_element(By.ID, "error").text
     # The same code that turned 2FA on cannot be replayed; wait for the next 30-second step.
     time.sleep(30 - time.time() % 30 + 0.5)
     browser.find_element(By.ID, "code").send_keys(totp(secret))
-    browser.find_element(By.ID, "verify").click()
+    click_and_wait(browser, browser.find_element(By.ID, "verify"))
     assert browser.current_url.endswith("/admin")
     assert "Dashboard" in browser.find_element(By.TAG_NAME, "h1").text
     browser.save_screenshot(os.path.join(SHOTS, "dashboard.png"))
@@ -100,7 +102,11 @@ def test_admin_works_under_the_strict_content_security_policy(web, browser):
     assert browser.current_url.endswith("/admin")
     # The site switcher submits itself through the external script (inline handlers would be blocked).
     from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = browser.find_element(By.TAG_NAME, "html")
     Select(browser.find_element(By.ID, "ws")).select_by_visible_text("Blog")
+    WebDriverWait(browser, 15).until(EC.staleness_of(old))
     assert "Now working in Blog" in browser.find_element(By.ID, "flash").text
     # The presence heartbeat answers the page's script.
     online = browser.execute_async_script("""

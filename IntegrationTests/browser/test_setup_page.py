@@ -3,6 +3,8 @@ import os
 
 from selenium.webdriver.common.by import By
 
+from conftest import click_and_wait, wait_for_url
+
 SHOTS = os.environ.get("OPSIQ_SCREENSHOTS", "/tmp/opsiq-screenshots")
 
 
@@ -24,18 +26,18 @@ def test_setup_creates_owner_and_site_and_shows_the_snippet(web, browser):
     # Wrong token: refused, with the message beside the field.
     fill(browser, token="wrong", name="Ann Owner", email="ann@example.com", password="correct horse battery",
          site_name="Ann's Shop", domain="shop.example.com")
-    browser.find_element(By.ID, "create").click()
+    click_and_wait(browser, browser.find_element(By.ID, "create"))
     assert "does not match" in browser.find_element(By.ID, "err-token").text
 
     # Short password: refused, other values kept.
     fill(browser, token=token, password="short")
-    browser.find_element(By.ID, "create").click()
+    click_and_wait(browser, browser.find_element(By.ID, "create"))
     assert "at least 12 characters" in browser.find_element(By.ID, "err-password").text
     assert browser.find_element(By.NAME, "email").get_attribute("value") == "ann@example.com"
     browser.save_screenshot(os.path.join(SHOTS, "setup-error.png"))
 
     fill(browser, password="correct horse battery")
-    browser.find_element(By.ID, "create").click()
+    click_and_wait(browser, browser.find_element(By.ID, "create"))
     assert "Setup complete" in browser.find_element(By.ID, "setup-done").text
     snippet = browser.find_element(By.ID, "snippet").text
     site_key = browser.find_element(By.ID, "site-key").text
