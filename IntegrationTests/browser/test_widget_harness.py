@@ -156,6 +156,25 @@ def test_pushstate_and_popstate_pageviews_with_engagement(harness, browser, key)
     assert_unique_ids(harness.events(key))
 
 
+def test_engagement_counts_only_visible_time(harness, browser, key):
+    open_site(browser, harness, key, noqueue=1)
+    pv = harness.wait(key, lambda e: of(e, "pageview"))[0]
+    vis = ("Object.defineProperty(document, 'visibilityState', {configurable: true, get: function () { return arguments[0]; }.bind(null, '%s')});"
+           "document.dispatchEvent(new Event('visibilitychange'));")
+    time.sleep(0.5)
+    browser.execute_script(vis % "hidden")  # hidden: engagement so far is sent at once (sendBeacon)
+    evs = harness.wait(key, lambda e: of(e, "engagement"), timeout=1.5, what="engagement on hide")
+    first = of(evs, "engagement")[0]
+    assert first["pageview_id"] == pv["id"] and 400 <= first["engaged_ms"] < 5000
+    time.sleep(2)  # hidden time is not counted
+    browser.execute_script(vis % "visible")
+    time.sleep(0.3)
+    browser.find_element(By.ID, "spa").click()
+    evs = harness.wait(key, lambda e: len(of(e, "engagement")) == 2)
+    second = of(evs, "engagement")[1]
+    assert second["pageview_id"] == pv["id"] and 200 <= second["engaged_ms"] < 1500
+
+
 def test_scroll_depth(harness, browser, key):
     open_site(browser, harness, key, noqueue=1)
     pv = harness.wait(key, lambda e: of(e, "pageview"))[0]
@@ -266,7 +285,9 @@ def test_outbox_survives_outage_across_page_loads(harness, browser, key):
     browser.execute_script("window.dispatchEvent(new Event('online'))")
     evs = harness.wait(key, lambda e: [x for x in e if x["id"] == pv_id] and of(e, "pageview", path="/site/page2.html")
                        and of(e, "custom", name="queued.third"), timeout=20, what="events from the first page after recovery")
-    assert len(of(evs, "custom", name="queued.third")) == 1
+    # the first page's queued events arrived once, the second page's too
+    assert len(of(evs, "custom", name="queued.third", path="/site/index.html")) == 1
+    assert len(of(evs, "custom", name="queued.third", path="/site/page2.html")) == 1
     assert_unique_ids(evs)
 
 

@@ -230,6 +230,14 @@ let sourceCases: [SourceCase] = [
         #expect(result.utm == UTM(source: "google", medium: "cpc", campaign: "summer-sale"))
     }
 
+    @Test func oddInputDoesNotTrap() {
+        for referrer in ["://", "[::1", "https://[2001:db8::1]:443/", "@", "https://user@host.example:80", "."] {
+            _ = SourceClassifier.classify(referrer: referrer, pageURL: "?&&=&utm_source", siteDomain: "")
+        }
+        #expect(SourceClassifier.classify(referrer: "   ", pageURL: "/", siteDomain: "example.com").kind == .direct)
+        #expect(SourceClassifier.classify(referrer: "https://user@host.example:80/", pageURL: "/", siteDomain: "example.com").referrerDomain == "host.example")
+    }
+
     @Test func sourceKindNamesFollowTheSpec() {
         #expect(SourceKind.allCases.map(\.rawValue) == ["Direct", "Organic", "Social", "Referral", "Paid", "Email"])
     }
