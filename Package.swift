@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        ], exclude: ["Assets"], swiftSettings: strict),
         .executableTarget(name: "WorkerApp", dependencies: [
             "Composition",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
