@@ -92,3 +92,5 @@ def click_and_wait(driver, element):
     old = driver.find_element("tag name", "html")
     element.click()
     WebDriverWait(driver, 15).until(EC.staleness_of(old))
+    # The new document must be fully parsed before the test touches it (on a busy machine it may still be loading).
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
