@@ -1,6 +1,7 @@
 import Composition
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Ports
@@ -19,6 +20,14 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     APIRoutes(services: services, renderer: renderer).register(on: router)
     AuthRoutes(services: services, renderer: renderer).register(on: router)
     AdminRoutes(services: services, renderer: renderer).register(on: router)
+    // The tracking widget, at the path customers already paste (/widget.php) and at /widget.js.
+    for path in ["/widget.php", "/widget.js"] {
+        router.get(RouterPath(path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/javascript; charset=utf-8", .cacheControl: "public, max-age=300",
+                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                     body: .init(byteBuffer: ByteBuffer(string: WidgetScript.source + "\n")))
+        }
+    }
     router.get("/assets/opsiq.css") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
     }

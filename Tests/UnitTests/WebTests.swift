@@ -219,3 +219,23 @@ import Testing
         #expect(!constantTimeEqual("", "a"))
     }
 }
+
+@Suite struct WidgetServingTests {
+    @Test func servedWidgetIsTheAssetFile() async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/WebApp/Assets/widget.js")
+        let disk = try String(contentsOf: file, encoding: .utf8)
+        #expect(WidgetScript.source + "\n" == disk, "run scripts/gen-widget.sh after editing widget.js")
+        let env = try await WebTests.make()
+        try await env.app.test(.router) { client in
+            for path in ["/widget.php", "/widget.js"] {
+                try await client.execute(uri: path, method: .get) { r in
+                    #expect(r.status == .ok)
+                    #expect(r.headers[.contentType]?.hasPrefix("application/javascript") == true)
+                    #expect(String(buffer: r.body) == disk)
+                }
+            }
+        }
+        await env.services.db.shutdown()
+    }
+}
