@@ -46,6 +46,7 @@ public struct Services: Sendable {
     public let mailer: (any MailSender)?
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore
+    public let tracking: any TrackingStore
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -110,6 +111,7 @@ public struct Services: Sendable {
         }
         self.auth = auth
         self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
+        self.tracking = SQLTrackingStore(db: db)
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {

@@ -20,6 +20,7 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     APIRoutes(services: services, renderer: renderer).register(on: router)
     AuthRoutes(services: services, renderer: renderer).register(on: router)
     AdminRoutes(services: services, renderer: renderer).register(on: router)
+    BeaconRoutes(services: services).register(on: router)
     // The tracking widget, at the path customers already paste (/widget.php) and at /widget.js.
     for path in ["/widget.php", "/widget.js"] {
         router.get(RouterPath(path)) { _, _ in

@@ -95,4 +95,5 @@ let migration0001Core = Migration(version: 1, name: "core") { d in
 public let allMigrations: [Migration] = [
     migration0001Core,
     migration0002Access,
+    migration0003Tracking,
 ]

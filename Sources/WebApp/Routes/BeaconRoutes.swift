@@ -1,0 +1,108 @@
+import Composition
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ports
+
+/// `POST /beacon.php`: the widget's batched events. A 2xx means the events are committed to the database;
+/// when they cannot be, the answer is 503 with Retry-After so the widget keeps them and retries.
+struct BeaconRoutes: Sendable {
+    let services: Services
+    static let maxBody = 64 * 1024
+
+    func register(on router: Router<AppContext>) {
+        router.on("/beacon.php", method: .options) { request, _ in
+            var r = Response(status: .noContent)
+            Self.cors(&r, request)
+            r.headers[.accessControlAllowMethods] = "POST, OPTIONS"
+            r.headers[.accessControlAllowHeaders] = "Content-Type"
+            r.headers[.accessControlMaxAge] = "86400"
+            return r
+        }
+        router.post("/beacon.php") { request, ctx in await beacon(request, ctx) }
+    }
+
+    static func cors(_ r: inout Response, _ request: Request) {
+        if let origin = request.headers[.origin], !origin.isEmpty {
+            r.headers[.accessControlAllowOrigin] = origin
+            r.headers[.vary] = "Origin"
+        }
+    }
+
+    func reply(_ status: HTTPResponse.Status, _ body: JSONValue?, _ request: Request, headers: HTTPFields = [:]) -> Response {
+        var r = Response(status: status, headers: headers)
+        if let body {
+            r.headers[.contentType] = "application/json"
+            r.body = .init(byteBuffer: ByteBuffer(string: body.encoded()))
+        }
+        Self.cors(&r, request)
+        return r
+    }
+
+    func fail(_ status: HTTPResponse.Status, _ message: String, field: String? = nil, _ request: Request) -> Response {
+        var e: [String: JSONValue] = ["message": .string(message)]
+        if let field { e["field"] = .string(field) }
+        return reply(status, .object(["ok": .bool(false), "error": .object(e)]), request)
+    }
+
+    /// True when the page that sent the beacon is on the site's domain (or a subdomain), or on OpsIQ itself.
+    func originAllowed(_ origin: String?, site: Workspace) -> Bool {
+        guard let origin, !origin.isEmpty, origin != "null" else { return true }
+        guard let host = URL(string: origin)?.host?.lowercased() else { return false }
+        var domain = site.domain.lowercased()
+        if let colon = domain.firstIndex(of: ":") { domain = String(domain[..<colon]) }
+        let bare = domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain
+        if host == bare || host.hasSuffix("." + bare) { return true }
+        return URL(string: services.config.baseURL)?.host?.lowercased() == host
+    }
+
+    func beacon(_ request: Request, _ ctx: AppContext) async -> Response {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: Self.maxBody) } catch {
+            return fail(.contentTooLarge, "the beacon is larger than 64 KB; send fewer events per request", request)
+        }
+        let envelope: (siteKey: String, root: [String: JSONValue], events: [JSONValue])
+        do { envelope = try BeaconParser.envelope(String(buffer: buffer)) } catch let f as BeaconParser.Failure {
+            switch f {
+            case .badJSON(let m): return fail(.badRequest, m, request)
+            case .field(let field, let m): return fail(.unprocessableContent, "\(field): \(m)", field: field, request)
+            }
+        } catch { return fail(.badRequest, "unreadable beacon", request) }
+        do {
+            let db = services.db, workspaces = services.workspaces
+            guard let site = try await db.read({ try await workspaces.find(siteKey: envelope.siteKey, in: $0) }) else {
+                return fail(.forbidden, "unknown site_key", field: "site_key", request)
+            }
+            guard originAllowed(request.headers[.origin], site: site) else {
+                return fail(.forbidden, "this page's origin is not a domain of the site \(site.domain)", request)
+            }
+            // Blocked visitors and Do Not Track: accepted and dropped, so nothing is stored and nothing retried.
+            if try await services.blocklist.match(ctx.clientIP, workspace: site.id) != nil { return reply(.noContent, nil, request) }
+            let settings = try await services.settings.resolved(workspace: site.id)
+            func flag(_ name: String) -> Bool { if case .bool(true)? = settings.first(where: { $0.name == name })?.value { return true }; return false }
+            if flag("tracking.respect_dnt"), request.headers[HTTPField.Name("DNT")!] == "1" { return reply(.noContent, nil, request) }
+            let now = services.clock.now()
+            let ua = String((request.headers[.userAgent] ?? "").prefix(512))
+            let country = services.geo?.countryCode(ip: ctx.clientIP) ?? "Unknown"
+            // Without a first-party id: a daily-changing salted hash of site, address and browser.
+            let day = Int(now.timeIntervalSince1970 / 86400)
+            let fallback = "h" + services.digests.sha256Hex("\(services.setupToken)|\(day)|\(site.siteKey)|\(ctx.clientIP)|\(ua)").prefix(31)
+            let parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
+                                           request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: country, now: now),
+                                           anonymizeIP: flag("tracking.anonymize_ip"), visitorFallback: fallback)
+            let stored = try await services.tracking.insert(parsed.rows)
+            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
+            if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
+            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "rejected"], by: Double(parsed.rejected.count))
+            let body = JSONValue.object(["ok": .bool(!parsed.rows.isEmpty), "accepted": .int(Int64(parsed.rows.count)), "stored": .int(Int64(stored)),
+                                         "rejected": .array(parsed.rejected.map { .object(["index": .int(Int64($0.0)), "reason": .string($0.1)]) })])
+            return reply(parsed.rows.isEmpty ? .unprocessableContent : .ok, body, request)
+        } catch let e as SQLError where e.isUnavailable || { if case .retryable = e { return true }; return false }() {
+            return reply(.serviceUnavailable, .object(["ok": .bool(false), "error": .object(["message": .string("temporarily unavailable; retry")])]), request, headers: [.retryAfter: "5"])
+        } catch {
+            services.logger.error("beacon failed", metadata: ["error": "\(error)"])
+            return reply(.serviceUnavailable, .object(["ok": .bool(false), "error": .object(["message": .string("temporarily unavailable; retry")])]), request, headers: [.retryAfter: "5"])
+        }
+    }
+}
