@@ -107,6 +107,46 @@ import Testing
         }
     }
 
+    @Test(arguments: Engine.all)
+    func serverEventsJoinTheIdentifiedVisitor(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let s = try makeServices(t, clock: SystemClock(), random: SystemRandom())
+            let site = try await s.setup.createSite(.init(name: "Shop", domain: "shop.example.com"))
+            let owner = try await s.setup.createOwner(.init(email: "o@example.com", name: "O", password: AccessFixture.password))
+            let (key, _) = try await s.apiKeys.create(name: "server", scopes: ["events.write"], workspace: nil, by: owner.id)
+            // A signed identity token, made the way the spec's PHP sample makes it.
+            let payload = #"{"site_key":"\#(site.siteKey)","customer":{"id":"cust_1001","email":"Jane@Example.com","name":"Jane"},"iat":\#(Int(Date().timeIntervalSince1970)),"exp":\#(Int(Date().timeIntervalSince1970) + 900)}"#
+            let mac = s.digests.hmacSHA256(key: Array(site.siteSecret.utf8), message: Array(payload.utf8)).map { String(format: "%02x", $0) }.joined()
+            let token = Data(payload.utf8).base64EncodedString() + "." + mac
+            try await Application(router: try buildRouter(services: s, schema: SchemaState())).test(.live) { client in
+                var r = try await client.execute(uri: "/beacon.php", method: .post, headers: [.origin: "https://shop.example.com"],
+                                                 body: Self.body(site.siteKey, [Self.event("i1", type: "identify", extra: ["identity": .object(["token": .string(token)])])], visitor: "vjane"))
+                #expect(r.status == .noContent)
+                // A forged token is ignored (the event is kept, the identity is not attached).
+                r = try await client.execute(uri: "/beacon.php", method: .post, headers: [.origin: "https://shop.example.com"],
+                                             body: Self.body(site.siteKey, [Self.event("i2", type: "identify", extra: ["identity": .object(["token": .string(token.dropLast(2) + "00")])])], visitor: "vmallory"))
+                #expect(r.status == .noContent)
+                #expect(try await s.visitors.visitorKey(site.id, email: "jane@example.com") == "vjane")
+                func send(_ path: String, _ json: String) async throws -> TestResponse {
+                    try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(key)", .contentType: "application/json"], body: ByteBuffer(string: json))
+                }
+                r = try await send("/api/v1.php", #"{"action":"events.send","site_key":"\#(site.siteKey)","event":"subscription.upgraded","customer_email":"jane@example.com","properties":{"old_plan":"starter","new_plan":"pro","mrr_change":50}}"#)
+                #expect(r.status == .ok, "\(String(buffer: r.body))")
+                r = try await send("/api/v1/events", #"{"site_key":"\#(site.siteKey)","event":"order.completed","customer_email":"jane@example.com","properties":{"total":99.5},"event_id":"ord-1"}"#)
+                #expect(r.status == .ok)
+                r = try await send("/api/v1/events", #"{"site_key":"\#(site.siteKey)","event":"order.completed","customer_email":"jane@example.com","event_id":"ord-1"}"#)
+                #expect(r.status == .ok && String(buffer: r.body).contains("\"duplicate\":true"), "idempotent by event_id")
+                r = try await send("/api/v1/events", #"{"site_key":"\#(site.siteKey)","event":"orderCompleted"}"#)
+                #expect(r.status == .unprocessableContent && String(buffer: r.body).contains("\"field\":\"event\""))
+                r = try await send("/api/v1/events", #"{"site_key":"\#(site.siteKey)","event":"order.completed","customer_email":"not-an-email"}"#)
+                #expect(r.status == .unprocessableContent && String(buffer: r.body).contains("customer_email"))
+            }
+            let timeline = try await s.tracking.events(site.id, limit: 20).filter { $0.visitorKey == "vjane" }
+            #expect(timeline.map(\.type) == ["identify", "server", "server"], "browser and server events share one timeline")
+            #expect(timeline.last?.name == "order.completed" && timeline[1].props.contains("\"new_plan\":\"pro\""))
+        }
+    }
+
     @Test func botsAreMarked() async throws {
         try await TestDatabase.with(.sqlite) { t in
             let s = try makeServices(t, clock: SystemClock(), random: SystemRandom())

@@ -47,6 +47,7 @@ public struct Services: Sendable {
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore
     public let tracking: any TrackingStore
+    public let visitors: any VisitorLookup
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -112,6 +113,7 @@ public struct Services: Sendable {
         self.auth = auth
         self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
         self.tracking = SQLTrackingStore(db: db)
+        self.visitors = SQLVisitorLookup(db: db)
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {
@@ -130,6 +132,7 @@ public struct Services: Sendable {
                                                                clock: clock, random: random, blocklist: blocklist,
                                                                departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
+        EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, digests: digests, clock: clock, random: random)
         self.actions = registry
     }
 

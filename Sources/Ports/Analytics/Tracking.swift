@@ -50,3 +50,9 @@ public protocol TrackingStore: Sendable {
     func events(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedEvent]
     func count(_ workspace: WorkspaceID) async throws -> Int
 }
+
+/// Visitors as customers: finding the visitor an email belongs to, and attaching an identity.
+public protocol VisitorLookup: Sendable {
+    func visitorKey(_ workspace: WorkspaceID, email: String) async throws -> String?
+    func attachIdentity(_ workspace: WorkspaceID, visitorKey: String, email: String?, customerID: String?, name: String?) async throws
+}

@@ -13,6 +13,8 @@ struct APIRoutes: Sendable {
 
     func register(on router: Router<AppContext>) {
         router.post("/api/v1.php") { request, ctx in await call(request, ip: ctx.clientIP) }
+        // The server Events API: the body of events.send without the action field.
+        router.post("/api/v1/events") { request, ctx in await call(request, ip: ctx.clientIP, forcedAction: "events.send") }
         router.get("/api/docs/") { _, _ in
             let actions: [[String: Any]] = services.actions.sorted.map { d in
                 ["name": d.name, "summary": d.summary, "scope": d.scope, "risk": d.risk.rawValue, "site": d.workspaceScoped, "api": d.apiKeyAllowed, "hasParams": !d.params.isEmpty,
@@ -46,7 +48,7 @@ struct APIRoutes: Sendable {
         }
     }
 
-    func call(_ request: Request, ip: String) async -> Response {
+    func call(_ request: Request, ip: String, forcedAction: String? = nil) async -> Response {
         var rateHeaders: HTTPFields = [:]
         do {
             guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") else {
@@ -68,12 +70,13 @@ struct APIRoutes: Sendable {
             } catch {
                 return JSONError.response(.contentTooLarge, code: "body_too_large", message: "the request body is larger than 1 MB", headers: rateHeaders)
             }
-            let body: [String: JSONValue]
+            var body: [String: JSONValue]
             switch try? JSONValue.parse(String(buffer: buffer)) {
             case .object(let o)?: body = o
             case nil: return JSONError.response(.badRequest, code: "invalid_json", message: "the body is not valid JSON", headers: rateHeaders)
             default: return JSONError.response(.badRequest, code: "invalid_json", message: "the body must be a JSON object with an \"action\" field", headers: rateHeaders)
             }
+            if let forcedAction { body["action"] = .string(forcedAction) }
             guard case .string(let action)? = body["action"], !action.isEmpty else {
                 return JSONError.response(.badRequest, code: "missing_action", message: "action: name the action to call, e.g. \"sites.list\"", field: "action", headers: rateHeaders)
             }

@@ -57,6 +57,27 @@ struct BeaconRoutes: Sendable {
         return URL(string: services.config.baseURL)?.host?.lowercased() == host
     }
 
+    /// `identify` events name the visitor: a signed token (checked against the site secret) or the fields pushed.
+    func attachIdentities(_ rows: [TrackedEvent], site: Workspace, now: Date) async throws {
+        for row in rows where row.type == "identify" {
+            guard case .object(let id)? = try? JSONValue.parse(row.props) else { continue }
+            var email = id["email"]?.stringValue?.lowercased(), name = id["name"]?.stringValue
+            var customer = id["customer_id"]?.stringValue ?? id["id"]?.stringValue ?? id["id"]?.intValue.map(String.init)
+            if let token = id["token"]?.stringValue {
+                do {
+                    let claims = try IdentityTokenVerifier(digests: services.digests).verify(token, siteKey: site.siteKey, secret: site.siteSecret, now: now)
+                    email = claims.email; name = claims.name; customer = claims.customerID
+                } catch {
+                    services.logger.notice("identity token refused", metadata: ["site": "\(site.siteKey)", "reason": "\(error)"])
+                    continue
+                }
+            }
+            guard email != nil || customer != nil else { continue }
+            try await services.visitors.attachIdentity(site.id, visitorKey: row.visitorKey, email: email.map { String($0.prefix(190)) },
+                                                       customerID: customer.map { String($0.prefix(190)) }, name: name.map { String($0.prefix(190)) })
+        }
+    }
+
     func beacon(_ request: Request, _ ctx: AppContext) async -> Response {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: Self.maxBody) } catch {
@@ -92,6 +113,7 @@ struct BeaconRoutes: Sendable {
                                            request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: country, now: now),
                                            anonymizeIP: flag("tracking.anonymize_ip"), visitorFallback: fallback)
             let stored = try await services.tracking.insert(parsed.rows)
+            try await attachIdentities(parsed.rows, site: site, now: now)
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
             if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "rejected"], by: Double(parsed.rejected.count))
