@@ -132,7 +132,7 @@ public struct Services: Sendable {
                                                                clock: clock, random: random, blocklist: blocklist,
                                                                departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
-        EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, digests: digests, clock: clock, random: random)
+        EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         self.actions = registry
     }
 

@@ -19,11 +19,27 @@ public struct SQLTrackingStore: TrackingStore {
          .text(e.lang), .int(e.engagedMs), .int(e.scrollPct), .text(e.props), SQLValue(e.isBot)]
     }
 
-    public func insert(_ events: [TrackedEvent]) async throws -> Int {
-        guard !events.isEmpty else { return 0 }
+    public func insert(_ incoming: [TrackedEvent], rules: SessionRules) async throws -> Int {
+        guard !incoming.isEmpty else { return 0 }
         let ignore = db.dialect == .mariadb ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO"
         let row = "(" + Array(repeating: "?", count: Self.columns.count).joined(separator: ", ") + ")"
         return try await db.transaction { tx in
+            // Drop the events this workspace already has (retries), so sessions count each event once.
+            var known = Set<String>()
+            for ws in Set(incoming.map(\.workspaceID.raw)) {
+                let uids = incoming.filter { $0.workspaceID.raw == ws }.map(\.eventUID)
+                for chunk in stride(from: 0, to: uids.count, by: 200) {
+                    let part = Array(uids[chunk..<min(uids.count, chunk + 200)])
+                    let sql = "SELECT event_uid FROM tracking_events WHERE workspace_id = ? AND event_uid IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))"
+                    for r in try await tx.query(sql, [.int(ws)] + part.map { .text($0) }) { known.insert("\(ws)|\(try r.string("event_uid"))") }
+                }
+            }
+            var seenInBatch = Set<String>()
+            let events = incoming.filter { e in
+                let k = "\(e.workspaceID.raw)|\(e.eventUID)"
+                return !known.contains(k) && seenInBatch.insert(k).inserted
+            }
+            if events.isEmpty { return 0 }
             var inserted = 0
             // Chunks of 200 rows stay under SQLite's bound-parameter limit (32766) and MariaDB's packet size.
             for chunk in stride(from: 0, to: events.count, by: 200) {
@@ -45,7 +61,76 @@ public struct SQLTrackingStore: TrackingStore {
                 try await tx.execute("UPDATE visitors SET last_seen_at = ? WHERE workspace_id = ? AND visitor_key = ? AND last_seen_at < ?",
                                      [.int(v.1.epochMillis), .int(v.0.raw), .text(vk), .int(v.1.epochMillis)])
             }
+            try await assignSessions(events, rules: rules, in: tx)
             return inserted
+        }
+    }
+
+    /// Extends the visitor's open session or starts a new one, event by event in time order.
+    func assignSessions(_ events: [TrackedEvent], rules: SessionRules, in tx: any SQLConnection) async throws {
+        var open: [String: TrackedSession] = [:]
+        var sessionWorkspace: [Int64: Int64] = [:]
+        var dirty: Set<Int64> = []
+        var members: [Int64: [String]] = [:]
+        let timeoutMs = Int64(rules.timeout * 1000)
+        for e in events.sorted(by: { $0.ts < $1.ts }) {
+            let key = "\(e.workspaceID.raw)|\(e.visitorKey)"
+            if open[key] == nil, let r = try await tx.queryFirst(
+                "SELECT * FROM tracking_sessions WHERE workspace_id = ? AND visitor_key = ? ORDER BY last_at DESC LIMIT 1", [.int(e.workspaceID.raw), .text(e.visitorKey)]) {
+                open[key] = try Self.decodeSession(r)
+                sessionWorkspace[open[key]!.id] = e.workspaceID.raw
+            }
+            let isPage = e.type == "pageview"
+            let converts = e.type == "custom" && rules.conversionEvents.contains(e.name)
+            if var s = open[key], e.ts.epochMillis - s.lastAt.epochMillis <= timeoutMs, e.ts.epochMillis >= s.startedAt.epochMillis - timeoutMs {
+                s.lastAt = max(s.lastAt, e.ts)
+                s.events += 1
+                if isPage {
+                    s.pageviews += 1
+                    s.exitPath = e.path
+                    if s.entryPath.isEmpty { s.entryPath = e.path }
+                }
+                s.engagedMs += e.engagedMs
+                if converts { s.converted = true }
+                open[key] = s
+                dirty.insert(s.id)
+                members[s.id, default: []].append(e.eventUID)
+            } else {
+                let sql = "INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                let id = try await tx.execute(sql, [
+                    .int(e.workspaceID.raw), .text(e.visitorKey), .int(e.ts.epochMillis), .int(e.ts.epochMillis), .text(isPage ? e.path : ""), .text(isPage ? e.path : ""),
+                    .int(isPage ? 1 : 0), .int(e.engagedMs), .text(e.source), .text(e.referrerDomain), SQLValue(e.utm["campaign"]), .text(e.country), .text(e.device),
+                    .text(e.browser), .text(e.os), SQLValue(e.isBot), SQLValue(converts)]).lastInsertID
+                open[key] = TrackedSession(id: id, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
+                                           pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts)
+                sessionWorkspace[id] = e.workspaceID.raw
+                members[id, default: []].append(e.eventUID)
+            }
+        }
+        for s in open.values where dirty.contains(s.id) {
+            try await tx.execute("UPDATE tracking_sessions SET last_at = ?, exit_path = ?, entry_path = ?, pageviews = ?, events = ?, engaged_ms = ?, converted = ? WHERE id = ?",
+                                 [.int(s.lastAt.epochMillis), .text(s.exitPath), .text(s.entryPath), .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), SQLValue(s.converted), .int(s.id)])
+        }
+        for (id, uids) in members {
+            guard let ws = sessionWorkspace[id] else { continue }
+            for chunk in stride(from: 0, to: uids.count, by: 200) {
+                let part = Array(uids[chunk..<min(uids.count, chunk + 200)])
+                try await tx.execute("UPDATE tracking_events SET session_id = ? WHERE workspace_id = ? AND event_uid IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))",
+                                     [.int(id), .int(ws)] + part.map { .text($0) })
+            }
+        }
+    }
+
+    static func decodeSession(_ r: SQLRow) throws -> TrackedSession {
+        TrackedSession(id: try r.int("id"), visitorKey: try r.string("visitor_key"), startedAt: try r.date("started_at"), lastAt: try r.date("last_at"),
+                       entryPath: try r.string("entry_path"), exitPath: try r.string("exit_path"), pageviews: Int(try r.int("pageviews")), events: Int(try r.int("events")),
+                       engagedMs: try r.int("engaged_ms"), source: try r.string("source"), country: try r.string("country"), device: try r.string("device"),
+                       converted: try r.bool("converted"))
+    }
+
+    public func sessions(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedSession] {
+        try await db.read { conn in
+            try await conn.query("SELECT * FROM tracking_sessions WHERE workspace_id = ? ORDER BY started_at, id LIMIT ?", [.int(workspace.raw), .int(Int64(limit))]).map(Self.decodeSession)
         }
     }
 

@@ -89,6 +89,15 @@ public struct SettingsService: Sendable {
         }
     }
 
+    /// The session timeout and conversion events in force for a site.
+    public func sessionRules(_ workspace: WorkspaceID) async throws -> SessionRules {
+        let all = try await resolved(workspace: workspace)
+        let minutes = all.first { $0.name == "tracking.session_timeout_minutes" }?.value.intValue ?? 30
+        let names = (all.first { $0.name == "tracking.conversion_events" }?.value.stringValue ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return SessionRules(timeout: TimeInterval(minutes * 60), conversionEvents: Set(names))
+    }
+
     public func value(_ name: String, workspace: WorkspaceID?) async throws -> JSONValue? {
         try await resolved(workspace: workspace).first { $0.name == name }?.value
     }
@@ -111,6 +120,8 @@ public struct SettingsService: Sendable {
         SettingDefinition("tracking.respect_dnt", group: "Tracking", label: "Honour Do Not Track", help: "Visitors whose browser sends Do Not Track are not tracked.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.anonymize_ip", group: "Tracking", label: "Anonymise IP addresses", help: "Store IPv4 addresses with the last octet set to 0 and IPv6 as /48.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),
+        SettingDefinition("tracking.session_timeout_minutes", group: "Tracking", label: "Session timeout (minutes)", help: "A visit ends after this long without activity.", kind: .integer(5...240), default: .int(30)),
+        SettingDefinition("tracking.conversion_events", group: "Tracking", label: "Conversion events", help: "Custom event names that mark a session as converted, separated by commas (e.g. order.completed, signup.completed).", kind: .text(maxLength: 2000), default: .string("")),
         SettingDefinition("branding.color", group: "Branding", label: "Brand colour", help: "Accent colour of the widget and portal.", kind: .color, default: .string("#3558e6")),
         SettingDefinition("retention.days", group: "Data retention", label: "Keep analytics data for (days)", help: "Older raw events are deleted by the daily retention task.", kind: .integer(30...3650), default: .int(395)),
         SettingDefinition("security.max_failed_logins", group: "Security", label: "Failed sign-ins before lockout", help: "Per account and per IP address, within the lockout window.", kind: .integer(3...50), default: .int(5), globalOnly: true),

@@ -21,8 +21,8 @@ public enum EventsAPI {
         existing ?? "e" + digests.sha256Hex("email:" + email).prefix(31)
     }
 
-    public static func register(into r: inout ActionRegistry, tracking: any TrackingStore, visitors: any VisitorLookup, digests: any Digests,
-                                clock: any TimeSource, random: any RandomSource) {
+    public static func register(into r: inout ActionRegistry, tracking: any TrackingStore, visitors: any VisitorLookup, settings: SettingsService,
+                                digests: any Digests, clock: any TimeSource, random: any RandomSource) {
         r.register(ActionDefinition(name: "events.send", summary: "Record a server-side event (dot notation, e.g. subscription.upgraded) on a customer's timeline.",
                                     scope: "events.write", roles: [.owner, .fullAdmin], risk: .write, workspaceScoped: true,
                                     params: [ActionParam("event", .string(maxLength: 120), required: true, "The event name in dot notation, past tense: order.completed."),
@@ -57,7 +57,7 @@ public enum EventsAPI {
                 workspaceID: ws.id, eventUID: uid, visitorKey: String(key), sessionHint: "", type: "server", name: name, ts: now, receivedAt: now,
                 url: "", path: "", title: "", referrer: "", referrerDomain: "", source: "Direct", utm: [:], country: "Unknown", device: "server",
                 browser: "", browserVersion: "", os: "", osVersion: "", ip: "", screen: "", lang: "", engagedMs: 0, scrollPct: 0,
-                props: props, isBot: false)])
+                props: props, isBot: false)], rules: try await settings.sessionRules(ws.id))
             if let email { try await visitors.attachIdentity(ws.id, visitorKey: String(key), email: email, customerID: inv.string("customer_id"), name: nil) }
             return .object(["event": .string(name), "event_id": .string(uid), "stored": .bool(stored == 1), "duplicate": .bool(stored == 0)])
         })

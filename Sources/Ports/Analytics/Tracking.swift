@@ -43,10 +43,44 @@ public struct TrackedEvent: Sendable, Equatable {
     }
 }
 
+/// A visit: consecutive events of one visitor with no gap longer than the session timeout.
+public struct TrackedSession: Sendable, Equatable {
+    public var id: Int64
+    public var visitorKey: String
+    public var startedAt: Date
+    public var lastAt: Date
+    public var entryPath: String
+    public var exitPath: String
+    public var pageviews: Int
+    public var events: Int
+    public var engagedMs: Int64
+    public var source: String
+    public var country: String
+    public var device: String
+    public var converted: Bool
+    public init(id: Int64, visitorKey: String, startedAt: Date, lastAt: Date, entryPath: String, exitPath: String, pageviews: Int, events: Int,
+                engagedMs: Int64, source: String, country: String, device: String, converted: Bool) {
+        self.id = id; self.visitorKey = visitorKey; self.startedAt = startedAt; self.lastAt = lastAt; self.entryPath = entryPath; self.exitPath = exitPath
+        self.pageviews = pageviews; self.events = events; self.engagedMs = engagedMs; self.source = source; self.country = country; self.device = device
+        self.converted = converted
+    }
+    /// One page and under ten seconds of attention.
+    public var bounced: Bool { pageviews <= 1 && engagedMs < 10_000 }
+}
+
+/// How events are grouped into sessions (workspace settings).
+public struct SessionRules: Sendable, Equatable {
+    public var timeout: TimeInterval
+    /// Custom event names that count as a conversion.
+    public var conversionEvents: Set<String>
+    public init(timeout: TimeInterval = 30 * 60, conversionEvents: Set<String> = []) { self.timeout = timeout; self.conversionEvents = conversionEvents }
+}
+
 /// Stores tracking events in multi-row batches; an event id seen before in the workspace is skipped.
 public protocol TrackingStore: Sendable {
-    /// Inserts the batch in one transaction; returns how many were new (duplicates are ignored).
-    func insert(_ events: [TrackedEvent]) async throws -> Int
+    /// Inserts the batch in one transaction and assigns each new event to its session; returns how many were new.
+    func insert(_ events: [TrackedEvent], rules: SessionRules) async throws -> Int
+    func sessions(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedSession]
     func events(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedEvent]
     func count(_ workspace: WorkspaceID) async throws -> Int
 }

@@ -96,4 +96,5 @@ public let allMigrations: [Migration] = [
     migration0001Core,
     migration0002Access,
     migration0003Tracking,
+    migration0004Sessions,
 ]
