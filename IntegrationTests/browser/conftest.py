@@ -94,3 +94,24 @@ def click_and_wait(driver, element):
     WebDriverWait(driver, 15).until(EC.staleness_of(old))
     # The new document must be fully parsed before the test touches it (on a busy machine it may still be loading).
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, save what the browser showed (URL, title, page source, screenshot) next to the screenshots."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed and "browser" in item.fixturenames:
+        driver = item.funcargs.get("browser")
+        if driver is None:
+            return
+        shots = os.environ.get("OPSIQ_SCREENSHOTS", "/tmp/opsiq-screenshots")
+        os.makedirs(shots, exist_ok=True)
+        base = os.path.join(shots, f"FAILED-{item.name}")
+        try:
+            driver.save_screenshot(base + ".png")
+            with open(base + ".html", "w") as f:
+                f.write(driver.page_source)
+            report.sections.append(("browser", f"url={driver.current_url} title={driver.title!r}; saved {base}.png/.html"))
+        except Exception as e:  # the browser itself may be what failed
+            report.sections.append(("browser", f"could not capture the page: {e}"))
