@@ -43,6 +43,7 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "team.set_departments": ([.owner, .fullAdmin], ["user_id": .int(999_999), "department_ids": .array([])]),
     "team.invite": ([.owner, .fullAdmin], ["email": .string("x@example.com"), "role": .string("agent")]),
     "events.send": ([.owner, .fullAdmin], ["event": .string("order.completed"), "customer_email": .string("c@example.com")]),
+    "analytics.live": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
 ]
 
 

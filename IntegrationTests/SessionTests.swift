@@ -43,3 +43,54 @@ import Testing
         }
     }
 }
+
+@Suite struct RetentionAndLiveTests {
+    @Test(arguments: Engine.all)
+    func retentionDeletesOnlyWhatIsTooOldInBatches(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+            let s = try makeServices(t, clock: clock)
+            let a = try await s.setup.createSite(.init(name: "A", domain: "a.example.com"))
+            let b = try await s.setup.createSite(.init(name: "B", domain: "b.example.com"))
+            _ = try await t.db.transaction { try await s.settings.set("retention.days", to: .int(30), workspace: a.id, by: nil, in: $0) }
+            let now = clock.now()
+            func events(_ ws: Workspace, ageDays: Double, count: Int, prefix: String) -> [TrackedEvent] {
+                (0..<count).map { i in
+                    var e = SessionTests.ev("\(prefix)\(i)", "v\(prefix)\(i % 3)", "pageview", "/p\(i)", at: now.addingTimeInterval(-ageDays * 86400 + Double(i)))
+                    e.workspaceID = ws.id
+                    return e
+                }
+            }
+            _ = try await s.tracking.insert(events(a, ageDays: 40, count: 23, prefix: "old") + events(a, ageDays: 5, count: 4, prefix: "new"), rules: SessionRules())
+            _ = try await s.tracking.insert(events(b, ageDays: 40, count: 6, prefix: "b"), rules: SessionRules())
+            var task = RetentionTask(db: s.db, workspaces: s.workspaces, settings: s.settings, maintenance: s.trackingMaintenance, clock: clock)
+            task.batch = 5
+            task.pause = 0
+            let gone = try await task.run()
+            #expect(gone.events == 23, "site A keeps 30 days; site B keeps the default 395")
+            let leftA = try await s.tracking.count(a.id), leftB = try await s.tracking.count(b.id)
+            #expect(leftA == 4 && leftB == 6)
+            #expect(try await s.tracking.sessions(a.id, limit: 100).allSatisfy { now.timeIntervalSince($0.lastAt) < 30 * 86400 })
+            #expect(try await task.run().events == 0, "nothing left to delete")
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func liveFeedShowsVisitorsActiveInTheLast90Seconds(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+            let s = try makeServices(t, clock: clock)
+            let site = try await s.setup.createSite(.init(name: "A", domain: "a.example.com"))
+            let now = clock.now()
+            var recent = SessionTests.ev("r1", "here", "pageview", "/pricing", at: now.addingTimeInterval(-30)); recent.workspaceID = site.id
+            var stale = SessionTests.ev("s1", "gone", "pageview", "/old", at: now.addingTimeInterval(-120)); stale.workspaceID = site.id
+            var bot = SessionTests.ev("b1", "crawler", "pageview", "/", at: now.addingTimeInterval(-10)); bot.workspaceID = site.id; bot.isBot = true
+            _ = try await s.tracking.insert([recent, stale, bot], rules: SessionRules())
+            let live = try await s.actions.invoke("analytics.live", actor: .system("test"), siteKey: site.siteKey, params: [:], ip: "") { sk in
+                try await s.db.read { try await s.workspaces.find(siteKey: sk, in: $0) }
+            }
+            #expect(live["active"]?.intValue == 1)
+            #expect(live.encoded().contains("\"page\":\"/pricing\"") && !live.encoded().contains("gone") && !live.encoded().contains("crawler"))
+        }
+    }
+}

@@ -48,6 +48,7 @@ public struct Services: Sendable {
     public let departments: any DepartmentStore
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
+    public let trackingMaintenance: any TrackingMaintenance
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -114,6 +115,7 @@ public struct Services: Sendable {
         self.geo = try? GeoIPCountryDatabase(path: config.geoIPPath)
         self.tracking = SQLTrackingStore(db: db)
         self.visitors = SQLVisitorLookup(db: db)
+        self.trackingMaintenance = SQLTrackingMaintenance(db: db)
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {
@@ -132,6 +134,7 @@ public struct Services: Sendable {
                                                                clock: clock, random: random, blocklist: blocklist,
                                                                departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
+        LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, clock: clock)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         self.actions = registry
     }
@@ -142,6 +145,8 @@ public struct Services: Sendable {
     public func jobHandlers() -> JobHandlers {
         var h = JobHandlers()
         Maintenance.register(into: &h, services: self)
+        let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
+        h.register(RetentionTask.jobKind) { _ in try await retention.run() }
         if let mailer {
             let from = config.mailFrom
             h.register(AccountEmails.mailJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
@@ -199,6 +204,9 @@ public enum Maintenance {
         [
             PeriodicTask(name: "platform.prune", schedule: try! CronExpression("17 * * * *")) { tick in
                 NewJob(kind: pruneKind, payload: "{}", queue: "default", uniqueKey: "platform.prune")
+            },
+            PeriodicTask(name: "analytics.retention", schedule: try! CronExpression("41 3 * * *")) { _ in
+                NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")
             },
         ]
     }

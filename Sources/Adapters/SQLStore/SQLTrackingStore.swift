@@ -173,3 +173,41 @@ public struct SQLVisitorLookup: VisitorLookup {
         }
     }
 }
+
+public struct SQLTrackingMaintenance: TrackingMaintenance {
+    public let db: any SQLDatabase
+    public init(db: any SQLDatabase) { self.db = db }
+
+    /// Deletes by primary key in small batches, so each statement holds its locks only briefly and
+    /// beacons keep being written while old data goes.
+    func deleteBatch(_ table: String, timeColumn: String, _ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int {
+        let ids = try await db.read { conn in
+            try await conn.query("SELECT id FROM \(table) WHERE workspace_id = ? AND \(timeColumn) < ? ORDER BY \(timeColumn) LIMIT ?",
+                                 [.int(workspace.raw), .int(before.epochMillis), .int(Int64(batch))]).map { try $0.int("id") }
+        }
+        guard !ids.isEmpty else { return 0 }
+        return try await db.write { conn in
+            try await conn.execute("DELETE FROM \(table) WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))", ids.map { .int($0) }).affectedRows
+        }
+    }
+
+    public func deleteEvents(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int {
+        try await deleteBatch("tracking_events", timeColumn: "ts", workspace, before: before, batch: batch)
+    }
+
+    public func deleteSessions(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int {
+        try await deleteBatch("tracking_sessions", timeColumn: "last_at", workspace, before: before, batch: batch)
+    }
+
+    public func activeVisitors(_ workspace: WorkspaceID, since: Date, limit: Int) async throws -> [(visitorKey: String, lastSeen: Date, path: String, country: String, device: String)] {
+        try await db.read { conn in
+            try await conn.query("""
+                SELECT s.visitor_key, s.last_at, s.exit_path, s.entry_path, s.country, s.device FROM tracking_sessions s
+                WHERE s.workspace_id = ? AND s.last_at >= ? AND s.is_bot = 0 ORDER BY s.last_at DESC LIMIT ?
+                """, [.int(workspace.raw), .int(since.epochMillis), .int(Int64(limit))]).map {
+                let exit = try $0.string("exit_path")
+                return (try $0.string("visitor_key"), try $0.date("last_at"), exit.isEmpty ? try $0.string("entry_path") : exit, try $0.string("country"), try $0.string("device"))
+            }
+        }
+    }
+}

@@ -90,3 +90,12 @@ public protocol VisitorLookup: Sendable {
     func visitorKey(_ workspace: WorkspaceID, email: String) async throws -> String?
     func attachIdentity(_ workspace: WorkspaceID, visitorKey: String, email: String?, customerID: String?, name: String?) async throws
 }
+
+/// Analytics housekeeping and live reads.
+public protocol TrackingMaintenance: Sendable {
+    /// Deletes at most `batch` events older than `before` in one site; returns how many went.
+    func deleteEvents(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
+    func deleteSessions(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
+    /// Visitors with an event since `since` (the live feed's "active now"), newest first.
+    func activeVisitors(_ workspace: WorkspaceID, since: Date, limit: Int) async throws -> [(visitorKey: String, lastSeen: Date, path: String, country: String, device: String)]
+}
