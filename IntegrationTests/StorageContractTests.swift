@@ -141,7 +141,7 @@ import Testing
     func largeTextAndBlobRoundTrip(_ engine: Engine) async throws {
         try await TestDatabase.with(engine) { t in
             try await Self.makeTable(t.db)
-            let unit = "Lorem ipsum dolor sit amet — 数据 😀 "
+            let unit = "Tickets, chats and orders — 数据 😀 "
             let big = String(repeating: unit, count: 3_000_000 / unit.utf8.count)
             let blob = (0..<1_500_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             try await t.db.write {

@@ -99,10 +99,8 @@ public struct Services: Sendable {
         self.apiKeys = APIKeyService(store: SQLAPIKeyStore(db: db), rateLimits: SQLRateLimitStore(db: db), digests: digests, clock: clock, random: random)
         self.settings = SettingsService(store: SQLSettingsStore(db: db), db: db, clock: clock)
         self.audit = SQLAuditStore(db: db)
-        // A real argon2id hash checked when an email is unknown, so timing does not tell which emails exist.
-        let dummy = (try? hasher.hash(random.hexToken())) ?? ""
         var auth = AuthService(db: db, users: users, sessions: sessions, failedLogins: failedLogins, hasher: hasher, digests: digests,
-                               secrets: secrets, clock: clock, random: random, dummyHash: dummy)
+                               secrets: secrets, clock: clock, random: random)
         let settingsService = settings
         auth.policyProvider = {
             let values = try await settingsService.resolved(workspace: nil)
@@ -230,5 +228,5 @@ public enum Maintenance {
 /// The first-run setup token: an HMAC of a fixed label under the master key (24 hex characters).
 public func deriveSetupToken(masterKey: [UInt8]) -> String {
     let mac = HMAC<SHA256>.authenticationCode(for: Data("opsiq-first-run-setup".utf8), using: SymmetricKey(data: masterKey))
-    return mac.prefix(12).map { String(format: "%02x", $0) }.joined()
+    return Array(mac.prefix(12)).hexString
 }

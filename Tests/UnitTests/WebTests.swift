@@ -213,10 +213,10 @@ import Testing
     }
 
     @Test func constantTimeCompare() {
-        #expect(constantTimeEqual("abc", "abc"))
-        #expect(!constantTimeEqual("abc", "abd"))
-        #expect(!constantTimeEqual("abc", "abcd"))
-        #expect(!constantTimeEqual("", "a"))
+        #expect(constantTimeEquals("abc", "abc"))
+        #expect(!constantTimeEquals("abc", "abd"))
+        #expect(!constantTimeEquals("abc", "abcd"))
+        #expect(!constantTimeEquals("", "a"))
     }
 }
 

@@ -36,7 +36,7 @@ public struct AESGCMSecretBox: SecretBox, @unchecked Sendable {
     }
 
     static func keyID(_ key: [UInt8]) -> String {
-        SHA256.hash(data: key).prefix(4).map { String(format: "%02x", $0) }.joined()
+        Array(SHA256.hash(data: key).prefix(4)).hexString
     }
 
     public func seal(_ plaintext: String) throws -> String {

@@ -6,7 +6,7 @@ import Ports
 public struct CryptoDigests: Digests {
     public init() {}
     public func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Array(SHA256.hash(data: Data(text.utf8))).hexString
     }
     public func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8] {
         Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))

@@ -43,7 +43,7 @@ public struct MigrationRunner: Sendable {
 
     public func checksum(_ m: Migration) -> String {
         let text = m.statements(DDL(db.dialect)).joined(separator: "\n;\n")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Array(SHA256.hash(data: Data(text.utf8))).hexString
     }
 
     private func ensureTable() async throws {

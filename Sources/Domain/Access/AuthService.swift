@@ -52,15 +52,16 @@ public struct AuthService: Sendable {
     public var policy: LoginPolicy
     /// Reads the lockout settings in force (Settings > Security); falls back to `policy`.
     public var policyProvider: (@Sendable () async throws -> LoginPolicy)?
-    /// A real hash of a random password, verified against when the email is unknown.
-    let dummyHash: String
+    /// A real hash of a random password, verified against when the email is unknown. Made on first
+    /// use, not at start-up (every CLI command and process builds an AuthService).
+    let dummyHash: LazyDummyHash
 
     public static let genericRefusal = "Email or password is incorrect."
 
     public init(db: any SQLDatabase, users: any UserStore, sessions: any SessionStore, failedLogins: any FailedLoginStore, hasher: any PasswordHasher,
                 digests: any Digests, secrets: any SecretBox, clock: any TimeSource, random: any RandomSource, policy: LoginPolicy = LoginPolicy(),
-                dummyHash: String) {
-        self.dummyHash = dummyHash
+                dummyHash: LazyDummyHash? = nil) {
+        self.dummyHash = dummyHash ?? LazyDummyHash(hasher: hasher, random: random)
         self.db = db; self.users = users; self.sessions = sessions; self.failedLogins = failedLogins; self.hasher = hasher
         self.digests = digests; self.secrets = secrets; self.clock = clock; self.random = random; self.policy = policy
     }
@@ -90,7 +91,7 @@ public struct AuthService: Sendable {
         }
         guard let user = try await db.read({ try await users.find(email: email, in: $0) }) else {
             // Spend the same time as a real check, so response time does not reveal which emails exist.
-            _ = hasher.verify(password, against: dummyHash)
+            _ = hasher.verify(password, against: dummyHash.value)
             try await fail(email, client, .notFound)
             return .refused(.notFound, message: Self.genericRefusal)
         }
@@ -232,5 +233,19 @@ public struct AuthService: Sendable {
 
     public func twoFactorEnabled(_ user: UserID) async throws -> Bool {
         try await users.secondFactor(user).enabled
+    }
+}
+
+/// The argon2id hash verified against for unknown emails, so their response time matches real accounts.
+public final class LazyDummyHash: Sendable {
+    private let hasher: any PasswordHasher
+    private let random: any RandomSource
+    private let cached = Mutex_<String?>(nil)
+    public init(hasher: any PasswordHasher, random: any RandomSource) { self.hasher = hasher; self.random = random }
+    var value: String {
+        if let v = cached.get() { return v }
+        let v = (try? hasher.hash(random.hexToken())) ?? ""
+        cached.set(v)
+        return v
     }
 }

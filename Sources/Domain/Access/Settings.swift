@@ -91,7 +91,11 @@ public struct SettingsService: Sendable {
 
     /// The session timeout and conversion events in force for a site.
     public func sessionRules(_ workspace: WorkspaceID) async throws -> SessionRules {
-        let all = try await resolved(workspace: workspace)
+        Self.sessionRules(from: try await resolved(workspace: workspace))
+    }
+
+    /// The same, from settings already resolved (the beacon resolves them once per request).
+    public static func sessionRules(from all: [Resolved]) -> SessionRules {
         let minutes = all.first { $0.name == "tracking.session_timeout_minutes" }?.value.intValue ?? 30
         let names = (all.first { $0.name == "tracking.conversion_events" }?.value.stringValue ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

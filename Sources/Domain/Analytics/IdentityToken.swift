@@ -50,7 +50,7 @@ public struct IdentityTokenVerifier: Sendable {
         let signature = t[t.index(after: dot)...].lowercased()
         guard let payload = Data(base64Encoded: b64) else { throw IdentityTokenError.malformed("the payload is not base64") }
         guard signature.count == 64, signature.allSatisfy(\.isHexDigit) else { throw IdentityTokenError.malformed("the signature is not 64 hex characters") }
-        let mac = digests.hmacSHA256(key: Array(secret.utf8), message: Array(payload)).map { String(format: "%02x", $0) }.joined()
+        let mac = digests.hmacSHA256(key: Array(secret.utf8), message: Array(payload)).hexString
         guard constantTimeEquals(mac, signature) else { throw IdentityTokenError.badSignature }
         guard case .object(let o)? = try? JSONValue.parse(String(decoding: payload, as: UTF8.self)) else {
             throw IdentityTokenError.malformed("the payload is not a JSON object")

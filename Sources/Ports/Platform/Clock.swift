@@ -13,14 +13,19 @@ public protocol RandomSource: Sendable {
     func unit() -> Double
 }
 
-extension RandomSource {
-    /// 32 lowercase hex characters from 16 random bytes.
-    public func hexToken(bytes count: Int = 16) -> String {
-        bytes(count).map { b in
+extension Sequence where Element == UInt8 {
+    /// Lowercase hex, two characters a byte (digests, MACs, tokens).
+    public var hexString: String {
+        map { b in
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()
     }
+}
+
+extension RandomSource {
+    /// 32 lowercase hex characters from 16 random bytes.
+    public func hexToken(bytes count: Int = 16) -> String { bytes(count).hexString }
 
     private static var base62: [Character] { Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") }
 

@@ -112,7 +112,7 @@ struct BeaconRoutes: Sendable {
             let parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
                                            request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: country, now: now),
                                            anonymizeIP: flag("tracking.anonymize_ip"), visitorFallback: fallback)
-            let stored = try await services.tracking.insert(parsed.rows, rules: try await services.settings.sessionRules(site.id))
+            let stored = try await services.tracking.insert(parsed.rows, rules: SettingsService.sessionRules(from: settings))
             try await attachIdentities(parsed.rows, site: site, now: now)
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
             if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }

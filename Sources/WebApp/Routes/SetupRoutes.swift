@@ -44,7 +44,7 @@ struct SetupRoutes: Sendable {
                 m.formError = "OpsIQ is already set up. Sign in at /login with the Owner account instead."
                 return renderer.html("setup", view(m), status: .conflict)
             }
-            guard constantTimeEqual(m.token.trimmingCharacters(in: .whitespaces), services.setupToken) else {
+            guard constantTimeEquals(m.token.trimmingCharacters(in: .whitespaces), services.setupToken) else {
                 m.errors["token"] = "The setup token does not match the one in the server log."
                 m.token = ""
                 return renderer.html("setup", view(m), status: .forbidden)
@@ -74,14 +74,4 @@ struct SetupRoutes: Sendable {
         if let e = m.formError { d["formError"] = e }
         return d
     }
-}
-
-/// Compares secrets without an early exit, so timing does not reveal how much of a guess was right.
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var diff = UInt8(x.count == y.count ? 0 : 1)
-    for i in 0..<max(x.count, y.count) {
-        diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-    }
-    return diff == 0
 }
