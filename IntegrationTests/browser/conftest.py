@@ -87,13 +87,26 @@ def wait_for_url(driver, fragment, timeout=15):
 
 def click_and_wait(driver, element):
     """Clicks something that submits or navigates, and waits for the new page to replace the old one."""
-    from selenium.webdriver.support import expected_conditions as EC
+    navigate_by(driver, element.click)
+
+
+def navigate_by(driver, action):
+    """Runs `action` (a click, a select...) that loads a new page, and waits until the new page has replaced the old one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
-    old = driver.find_element("tag name", "html")
-    element.click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(old))
-    # The new document must be fully parsed before the test touches it (on a busy machine it may still be loading).
-    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # Mark the current document; the new one will not carry the mark. (Watching the old <html>
+    # element go stale is racy in Chromium: mid-navigation it may answer with an inspector error.)
+    marker = "opsiq-" + os.urandom(6).hex()
+    driver.execute_script("window.__opsiqPage = arguments[0]", marker)
+    action()
+
+    def replaced(d):
+        try:
+            return d.execute_script("return window.__opsiqPage") != marker and \
+                d.execute_script("return document.readyState") == "complete"
+        except WebDriverException:
+            return False  # the page is between documents: ask again
+    WebDriverWait(driver, 15, poll_frequency=0.1).until(replaced)
 
 
 @pytest.hookimpl(hookwrapper=True)

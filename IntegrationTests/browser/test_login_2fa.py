@@ -10,7 +10,7 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from conftest import click_and_wait, wait_for_url
+from conftest import click_and_wait, navigate_by, wait_for_url
 
 SHOTS = os.environ.get("OPSIQ_SCREENSHOTS", "/tmp/opsiq-screenshots")
 PASSWORD = "correct horse battery"
@@ -104,11 +104,7 @@ def test_admin_works_under_the_strict_content_security_policy(web, browser):
     assert browser.current_url.endswith("/admin")
     # The site switcher submits itself through the external script (inline handlers would be blocked).
     from selenium.webdriver.support.ui import Select
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
-    old = browser.find_element(By.TAG_NAME, "html")
-    Select(browser.find_element(By.ID, "ws")).select_by_visible_text("Blog")
-    WebDriverWait(browser, 15).until(EC.staleness_of(old))
+    navigate_by(browser, lambda: Select(browser.find_element(By.ID, "ws")).select_by_visible_text("Blog"))
     assert "Now working in Blog" in browser.find_element(By.ID, "flash").text
     # The presence heartbeat answers the page's script.
     online = browser.execute_async_script("""

@@ -1,7 +1,6 @@
 """The real widget, served by the real opsiq-web, on a test site in another origin: events land in the store."""
 import http.server
 import os
-import socketserver
 import sqlite3
 import tempfile
 import threading
@@ -15,7 +14,9 @@ from conftest import free_port
 def serve_site(directory):
     port = free_port()
     handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=directory, **k)
-    httpd = socketserver.TCPServer(("127.0.0.1", port), handler)
+    # Threaded: Chromium opens speculative connections that send nothing; one of those must not hold up the page.
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, port
 

@@ -27,7 +27,7 @@
  *      custom:     "name", "props" identify: "identity" ({id, email, name, token, ...} as given)
  *   }]}
  *   Batches of at most 20 events; flushed 2 s after the first queued event, at once when 20 are
- *   queued, on outbound click / form submit, and with sendBeacon on visibilitychange(hidden)/pagehide.
+ *   queued, and with sendBeacon on outbound click / form submit / visibilitychange(hidden) / pagehide.
  *
  * DELIVERY  Events live in localStorage "opsiq_outbox_<site_key>" (max 500, oldest dropped) until
  *   the server answers 2xx. 429, 5xx, network error: kept, retried after 2,4,8..60 s, on "online"
@@ -139,6 +139,9 @@
     }).then(function (r) { return r.status; }, function () { return 0; }).then(function (st) {
       busy = null;
       batch.forEach(function (e) { delete fly[e.id]; });
+      // A page being left sees its keepalive fetch fail although the browser may still deliver it:
+      // keep the batch for the next page (the server de-duplicates) without backing off.
+      if (!st && leaving) { save(); return false; }
       if (st >= 200 && st < 500 && st !== 429 && !(st >= 300 && st < 400)) {
         if (st >= 400 && !warned) { warned = true; console.warn("OpsIQ: beacon rejected (HTTP " + st + "), events dropped"); }
         backoff = 0;
@@ -156,6 +159,7 @@
   // Page is going away (or hidden): hand everything not in flight to sendBeacon.
   function beacon(unload) {
     var p = pending(), ok = true, i, b, skip = {};
+    if (!nav.sendBeacon) return false;
     for (i = 0; i < p.length && ok; i += BATCH) {
       b = p.slice(i, i + BATCH);
       ok = !!(nav.sendBeacon && nav.sendBeacon(endpoint, body(b)));
@@ -163,7 +167,10 @@
     }
     // keepalive fetches outlive the page; if the server is healthy don't re-send them next load
     if (unload && !backoff) { for (i in fly) skip[i] = 1; save(skip); }
+    return ok;
   }
+  // The page is probably about to go (form submit, outbound link): sendBeacon outlives it, fetch may not.
+  function sendNow() { if (!beacon(false)) flush(); }
 
   // ---- page state ----
   var tz = "";
@@ -226,18 +233,20 @@
       if (m > mile) { mile = m; add(ev("scroll", { scroll_pct: p, pageview_id: pvId })); }
     }, 100);
   }, { passive: true });
+  var leaving = false;
   d.addEventListener("visibilitychange", function () {
     if (visible()) { since = Date.now(); return; }
-    engagement(false);
+    if (!leaving) engagement(false); // pagehide has already closed the page view
     beacon(false);
   });
-  w.addEventListener("pagehide", function () { engagement(false); beacon(true); });
+  w.addEventListener("pagehide", function () { engagement(false); since = 0; leaving = true; beacon(true); });
+  w.addEventListener("pageshow", function (e) { if (e.persisted) { leaving = false; since = visible() ? Date.now() : 0; } });
   w.addEventListener("online", function () { retry(0); });
   function onClick(e) {
     var a = e.target && e.target.closest && e.target.closest("a[href]");
     if (a && /^https?:$/.test(a.protocol) && a.hostname && a.hostname !== loc.hostname) {
       add(ev("outbound", { href: a.href }));
-      flush();
+      sendNow();
     }
   }
   d.addEventListener("click", onClick, true);
@@ -247,7 +256,7 @@
       var f = e.target;
       if (!f || !f.getAttribute) return;
       add(ev("form", { form: f.getAttribute("id") || f.getAttribute("name") || f.getAttribute("action") || "" }));
-      flush();
+      sendNow();
     }, true);
   }
   ["pushState", "replaceState"].forEach(function (m) {
