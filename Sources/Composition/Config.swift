@@ -54,12 +54,15 @@ public struct AppConfig: Sendable {
     public var smtpURL: String?
     /// The From address of OpsIQ's own emails.
     public var mailFrom: MailAddress
+    /// Tracking events that may wait to be written before beacons are answered 503 (back-pressure).
+    public var ingestQueueCapacity: Int
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
         "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_MASTER_KEY_PREVIOUS", "OPSIQ_HOST", "OPSIQ_PORT",
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
+        "OPSIQ_INGEST_QUEUE",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -176,6 +179,7 @@ public struct AppConfig: Sendable {
         case let other: throw ConfigError("OPSIQ_EMBEDDED_WORKER", "must be auto, true or false; got '\(other)'")
         }
         jobLeaseSeconds = try int("OPSIQ_JOB_LEASE_SECONDS", 300, 5...86400)
+        ingestQueueCapacity = try int("OPSIQ_INGEST_QUEUE", 20_000, 100...1_000_000)
         shutdownGraceSeconds = try int("OPSIQ_SHUTDOWN_GRACE_SECONDS", 30, 0...3600)
         geoIPPath = get("OPSIQ_GEOIP_PATH") ?? "/usr/share/GeoIP/GeoIP.dat"
         geoIPCityPath = get("OPSIQ_GEOIP_CITY_PATH")

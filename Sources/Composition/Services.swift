@@ -49,6 +49,10 @@ public struct Services: Sendable {
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
     public let trackingMaintenance: any TrackingMaintenance
+    /// Group commit for beacons (bounded; 503 when full).
+    public let ingest: TrackingIngest
+    /// Sites and their tracking settings, cached for the beacon.
+    public let trackingSites: TrackingSiteCache
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
@@ -114,6 +118,10 @@ public struct Services: Sendable {
         self.tracking = SQLTrackingStore(db: db)
         self.visitors = SQLVisitorLookup(db: db)
         self.trackingMaintenance = SQLTrackingMaintenance(db: db)
+        // SQLite has one writer anyway; on MariaDB two lanes overlap one transaction's commit with the next one's work.
+        self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity)
+        let siteLookup = workspaces
+        self.trackingSites = TrackingSiteCache(settings: settings, clock: clock) { key in try await db.read { try await siteLookup.find(siteKey: key, in: $0) } }
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {

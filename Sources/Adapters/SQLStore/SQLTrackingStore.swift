@@ -19,70 +19,151 @@ public struct SQLTrackingStore: TrackingStore {
          .text(e.lang), .int(e.engagedMs), .int(e.scrollPct), .text(e.props), SQLValue(e.isBot)]
     }
 
-    public func insert(_ incoming: [TrackedEvent], rules: SessionRules) async throws -> Int {
+    public func insert(_ incoming: [TrackedEvent], rules: [WorkspaceID: SessionRules]) async throws -> Int {
         guard !incoming.isEmpty else { return 0 }
+        return try await db.retryingTransaction { tx in try await insert(incoming, rules: rules, in: tx) }
+    }
+
+    /// Inserts a batch inside `tx` with a fixed number of statements per few hundred events (never one per event):
+    /// known ids, open sessions, new sessions, session updates, events, visitors and rollups each go in multi-row statements.
+    func insert(_ incoming: [TrackedEvent], rules: [WorkspaceID: SessionRules], in tx: any SQLConnection) async throws -> Int {
+        // Drop the events this workspace already has (retries) and repeats within the batch, so sessions count each event once.
+        var known = Set<String>()
+        let byWorkspace = Dictionary(grouping: incoming, by: \.workspaceID.raw)
+        for (ws, list) in byWorkspace.sorted(by: { $0.key < $1.key }) {
+            for part in Self.chunks(Array(Set(list.map(\.eventUID))).sorted(), 500) {
+                let sql = "SELECT event_uid FROM tracking_events WHERE workspace_id = ? AND event_uid IN (\(Self.marks(part.count)))"
+                for r in try await tx.query(sql, [.int(ws)] + part.map { .text($0) }) { known.insert("\(ws)|\(try r.string("event_uid"))") }
+            }
+        }
+        var seenInBatch = Set<String>()
+        let events = incoming.filter { e in
+            let k = "\(e.workspaceID.raw)|\(e.eventUID)"
+            return !known.contains(k) && seenInBatch.insert(k).inserted
+        }.sorted { $0.ts < $1.ts }
+        if events.isEmpty { return 0 }
+
+        let (sessionOf, started) = try await assignSessions(events, rules: rules, in: tx)
         let ignore = db.dialect == .mariadb ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO"
-        let row = "(" + Array(repeating: "?", count: Self.columns.count).joined(separator: ", ") + ")"
-        return try await db.transaction { tx in
-            // Drop the events this workspace already has (retries), so sessions count each event once.
-            var known = Set<String>()
-            for ws in Set(incoming.map(\.workspaceID.raw)) {
-                let uids = incoming.filter { $0.workspaceID.raw == ws }.map(\.eventUID)
-                for chunk in stride(from: 0, to: uids.count, by: 200) {
-                    let part = Array(uids[chunk..<min(uids.count, chunk + 200)])
-                    let sql = "SELECT event_uid FROM tracking_events WHERE workspace_id = ? AND event_uid IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))"
-                    for r in try await tx.query(sql, [.int(ws)] + part.map { .text($0) }) { known.insert("\(ws)|\(try r.string("event_uid"))") }
-                }
+        let row = "(" + Array(repeating: "?", count: Self.columns.count + 1).joined(separator: ", ") + ")"
+        let cols = (Self.columns + ["session_id"]).joined(separator: ", ")
+        var inserted = 0
+        // 150 rows × 33 columns stay under SQLite's bound-parameter limit (32766) and MariaDB's packet size.
+        for part in Self.chunks(events, 150) {
+            inserted += try await tx.execute("\(ignore) tracking_events (\(cols)) VALUES " + Array(repeating: row, count: part.count).joined(separator: ", "),
+                                             part.flatMap { Self.binds($0) + [SQLValue(sessionOf[Self.key($0)])] }).affectedRows
+        }
+        try await upsertVisitors(events, in: tx)
+        try await upsertRollups(events, started: started, in: tx)
+        return inserted
+    }
+
+    static func key(_ e: TrackedEvent) -> String { "\(e.workspaceID.raw)|\(e.eventUID)" }
+    static func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+    static func chunks<T>(_ a: [T], _ n: Int) -> [ArraySlice<T>] {
+        stride(from: 0, to: a.count, by: n).map { a[$0..<min(a.count, $0 + n)] }
+    }
+    var upsertTail: (String) -> String {
+        let maria = db.dialect == .mariadb
+        return { conflict in maria ? "ON DUPLICATE KEY UPDATE" : "ON CONFLICT(\(conflict)) DO UPDATE SET" }
+    }
+    /// The new row's value of `column` inside an upsert's update clause.
+    func incoming(_ column: String) -> String { db.dialect == .mariadb ? "VALUES(\(column))" : "excluded.\(column)" }
+
+    /// Visitors: first and last seen, one multi-row upsert per 200 visitors.
+    func upsertVisitors(_ events: [TrackedEvent], in tx: any SQLConnection) async throws {
+        var latest: [String: TrackedEvent] = [:]
+        var first: [String: Date] = [:]
+        for e in events {
+            let k = "\(e.workspaceID.raw)|\(e.visitorKey)"
+            if latest[k].map({ $0.ts <= e.ts }) ?? true { latest[k] = e }
+            if first[k].map({ $0 > e.ts }) ?? true { first[k] = e.ts }
+        }
+        let greatest = db.dialect == .mariadb ? "GREATEST" : "MAX"
+        // Sorted keys: concurrent writers lock rows in one order, so they wait for each other instead of deadlocking.
+        for part in Self.chunks(latest.keys.sorted(), 200) {
+            var binds: [SQLValue] = []
+            for k in part {
+                let e = latest[k]!
+                binds += [.int(e.workspaceID.raw), .text(e.visitorKey), .int(first[k]!.epochMillis), .int(e.ts.epochMillis), .text(e.country)]
             }
-            var seenInBatch = Set<String>()
-            let events = incoming.filter { e in
-                let k = "\(e.workspaceID.raw)|\(e.eventUID)"
-                return !known.contains(k) && seenInBatch.insert(k).inserted
-            }
-            if events.isEmpty { return 0 }
-            var inserted = 0
-            // Chunks of 200 rows stay under SQLite's bound-parameter limit (32766) and MariaDB's packet size.
-            for chunk in stride(from: 0, to: events.count, by: 200) {
-                let part = events[chunk..<min(events.count, chunk + 200)]
-                inserted += try await tx.execute("\(ignore) tracking_events (\(Self.columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: part.count).joined(separator: ", "),
-                                                 part.flatMap(Self.binds)).affectedRows
-            }
-            // Visitors: first and last seen.
-            var latest: [String: (WorkspaceID, Date, String)] = [:]
-            for e in events {
-                let k = "\(e.workspaceID.raw)|\(e.visitorKey)"
-                if let cur = latest[k], cur.1 >= e.ts { continue }
-                latest[k] = (e.workspaceID, e.ts, e.country)
-            }
-            for (key, v) in latest.sorted(by: { $0.key < $1.key }) {
-                let vk = String(key.split(separator: "|", maxSplits: 1)[1])
-                try await tx.execute("\(ignore) visitors (workspace_id, visitor_key, first_seen_at, last_seen_at, country) VALUES (?, ?, ?, ?, ?)",
-                                     [.int(v.0.raw), .text(vk), .int(v.1.epochMillis), .int(v.1.epochMillis), .text(v.2)])
-                try await tx.execute("UPDATE visitors SET last_seen_at = ? WHERE workspace_id = ? AND visitor_key = ? AND last_seen_at < ?",
-                                     [.int(v.1.epochMillis), .int(v.0.raw), .text(vk), .int(v.1.epochMillis)])
-            }
-            try await assignSessions(events, rules: rules, in: tx)
-            return inserted
+            try await tx.execute("INSERT INTO visitors (workspace_id, visitor_key, first_seen_at, last_seen_at, country) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("workspace_id, visitor_key")) last_seen_at = \(greatest)(last_seen_at, \(incoming("last_seen_at")))", binds)
         }
     }
 
-    /// Extends the visitor's open session or starts a new one, event by event in time order.
-    func assignSessions(_ events: [TrackedEvent], rules: SessionRules, in tx: any SQLConnection) async throws {
-        var open: [String: TrackedSession] = [:]
-        var sessionWorkspace: [Int64: Int64] = [:]
-        var dirty: Set<Int64> = []
-        var members: [Int64: [String]] = [:]
-        let timeoutMs = Int64(rules.timeout * 1000)
-        for e in events.sorted(by: { $0.ts < $1.ts }) {
-            let key = "\(e.workspaceID.raw)|\(e.visitorKey)"
-            if open[key] == nil, let r = try await tx.queryFirst(
-                "SELECT * FROM tracking_sessions WHERE workspace_id = ? AND visitor_key = ? ORDER BY last_at DESC LIMIT 1", [.int(e.workspaceID.raw), .text(e.visitorKey)]) {
-                open[key] = try Self.decodeSession(r)
-                sessionWorkspace[open[key]!.id] = e.workspaceID.raw
+    /// Hourly rollups by page, source, country, device and browser (bots left out): events, page views and
+    /// engaged time by the hour of each event; sessions by the hour they started, on their entry page.
+    /// One upsert per 300 rows in sorted order, so concurrent writers queue on a hot row instead of deadlocking.
+    func upsertRollups(_ events: [TrackedEvent], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)], in tx: any SQLConnection) async throws {
+        struct Key: Hashable { var ws: Int64, hour: Int64, dim: String, value: String }
+        struct Sum { var pageviews: Int64 = 0, events: Int64 = 0, sessions: Int64 = 0, engaged: Int64 = 0 }
+        var sums: [Key: Sum] = [:]
+        func dims(_ e: TrackedEvent, page: String) -> [(String, String)] {
+            [("page", page), ("source", e.source), ("country", e.country), ("device", e.device), ("browser", e.browser)]
+        }
+        for e in events where !e.isBot {
+            let hour = e.ts.epochMillis / 3_600_000 * 3_600_000
+            for (dim, value) in dims(e, page: e.path) {
+                let k = Key(ws: e.workspaceID.raw, hour: hour, dim: dim, value: String(value.prefix(255)))
+                if e.type == "pageview" { sums[k, default: Sum()].pageviews += 1 }
+                sums[k, default: Sum()].events += 1
+                sums[k, default: Sum()].engaged += e.engagedMs
             }
+        }
+        for (ws, s, e) in started where !e.isBot {
+            let hour = s.startedAt.epochMillis / 3_600_000 * 3_600_000
+            for (dim, value) in dims(e, page: s.entryPath.isEmpty ? e.path : s.entryPath) {
+                sums[Key(ws: ws, hour: hour, dim: dim, value: String(value.prefix(255))), default: Sum()].sessions += 1
+            }
+        }
+        let keys = sums.keys.sorted { ($0.ws, $0.hour, $0.dim, $0.value) < ($1.ws, $1.hour, $1.dim, $1.value) }
+        for part in Self.chunks(keys, 300) {
+            var binds: [SQLValue] = []
+            for k in part {
+                let v = sums[k]!
+                binds += [.int(k.ws), .int(k.hour), .text(k.dim), .text(k.value), .int(v.pageviews), .int(v.events), .int(v.sessions), .int(v.engaged)]
+            }
+            try await tx.execute("INSERT INTO tracking_rollups (workspace_id, hour, dim, value, pageviews, events, sessions, engaged_ms) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("workspace_id, hour, dim, value")) pageviews = pageviews + \(incoming("pageviews")), events = events + \(incoming("events")),"
+                                 + " sessions = sessions + \(incoming("sessions")), engaged_ms = engaged_ms + \(incoming("engaged_ms"))", binds)
+        }
+    }
+
+    /// Extends each visitor's open session or starts a new one, event by event in time order; returns the
+    /// session id of every event (by `key`). Reads, inserts and updates sessions a few hundred at a time.
+    func assignSessions(_ events: [TrackedEvent], rules: [WorkspaceID: SessionRules], in tx: any SQLConnection) async throws
+        -> (ids: [String: Int64], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)]) {
+        struct Open { var session: TrackedSession; var ws: Int64; var isNew: Bool; var dirty: Bool; var first: TrackedEvent; var bot: Bool }
+        var all: [Open] = []            // every session touched, in order of creation (new ones) / discovery
+        var index: [String: Int] = [:]  // visitor key → its current entry in `all`
+        var eventSlot: [String: Int] = [:]
+        func timeout(_ ws: Int64) -> Int64 { Int64((rules[WorkspaceID(ws)]?.timeout ?? SessionRules().timeout) * 1000) }
+        // Load the latest session of every visitor in the batch that could still be open.
+        let visitors = Dictionary(grouping: events, by: \.workspaceID.raw).mapValues { list in Array(Set(list.map(\.visitorKey))).sorted() }
+        for (ws, keys) in visitors.sorted(by: { $0.key < $1.key }) {
+            let earliest = events.filter { $0.workspaceID.raw == ws }.map(\.ts.epochMillis).min() ?? 0
+            for part in Self.chunks(keys, 300) {
+                let rows = try await tx.query("SELECT * FROM tracking_sessions WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count))) AND last_at >= ?",
+                                              [.int(ws)] + part.map { .text($0) } + [.int(earliest - timeout(ws))])
+                for r in rows {
+                    let s = try Self.decodeSession(r)
+                    let k = "\(ws)|\(s.visitorKey)"
+                    if let cur = index[k], all[cur].session.lastAt > s.lastAt || (all[cur].session.lastAt == s.lastAt && all[cur].session.id > s.id) { continue }
+                    if index[k] == nil { all.append(Open(session: s, ws: ws, isNew: false, dirty: false, first: events[0], bot: false)); index[k] = all.count - 1 }
+                    else { all[index[k]!].session = s }
+                }
+            }
+        }
+        for e in events {
+            let k = "\(e.workspaceID.raw)|\(e.visitorKey)"
             let isPage = e.type == "pageview"
-            let converts = e.type == "custom" && rules.conversionEvents.contains(e.name)
-            if var s = open[key], e.ts.epochMillis - s.lastAt.epochMillis <= timeoutMs, e.ts.epochMillis >= s.startedAt.epochMillis - timeoutMs {
+            let converts = e.type == "custom" && (rules[e.workspaceID]?.conversionEvents.contains(e.name) ?? false)
+            let t = timeout(e.workspaceID.raw)
+            if let i = index[k], e.ts.epochMillis - all[i].session.lastAt.epochMillis <= t, e.ts.epochMillis >= all[i].session.startedAt.epochMillis - t {
+                var s = all[i].session
                 s.lastAt = max(s.lastAt, e.ts)
                 s.events += 1
                 if isPage {
@@ -92,33 +173,60 @@ public struct SQLTrackingStore: TrackingStore {
                 }
                 s.engagedMs += e.engagedMs
                 if converts { s.converted = true }
-                open[key] = s
-                dirty.insert(s.id)
-                members[s.id, default: []].append(e.eventUID)
+                all[i].session = s
+                all[i].dirty = true
+                eventSlot[Self.key(e)] = i
             } else {
-                let sql = "INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                let id = try await tx.execute(sql, [
-                    .int(e.workspaceID.raw), .text(e.visitorKey), .int(e.ts.epochMillis), .int(e.ts.epochMillis), .text(isPage ? e.path : ""), .text(isPage ? e.path : ""),
-                    .int(isPage ? 1 : 0), .int(e.engagedMs), .text(e.source), .text(e.referrerDomain), SQLValue(e.utm["campaign"]), .text(e.country), .text(e.device),
-                    .text(e.browser), .text(e.os), SQLValue(e.isBot), SQLValue(converts)]).lastInsertID
-                open[key] = TrackedSession(id: id, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
-                                           pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts)
-                sessionWorkspace[id] = e.workspaceID.raw
-                members[id, default: []].append(e.eventUID)
+                let s = TrackedSession(id: 0, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
+                                       pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts)
+                all.append(Open(session: s, ws: e.workspaceID.raw, isNew: true, dirty: false, first: e, bot: e.isBot))
+                index[k] = all.count - 1
+                eventSlot[Self.key(e)] = all.count - 1
             }
         }
-        for s in open.values where dirty.contains(s.id) {
-            try await tx.execute("UPDATE tracking_sessions SET last_at = ?, exit_path = ?, entry_path = ?, pageviews = ?, events = ?, engaged_ms = ?, converted = ? WHERE id = ?",
-                                 [.int(s.lastAt.epochMillis), .text(s.exitPath), .text(s.entryPath), .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), SQLValue(s.converted), .int(s.id)])
+        // New sessions: multi-row inserts, then their ids read back by (visitor, start).
+        let fresh = all.indices.filter { all[$0].isNew }
+        for part in Self.chunks(fresh, 100) {
+            var binds: [SQLValue] = []
+            for i in part {
+                let s = all[i].session, e = all[i].first
+                binds += [.int(all[i].ws), .text(s.visitorKey), .int(s.startedAt.epochMillis), .int(s.lastAt.epochMillis), .text(s.entryPath), .text(s.exitPath),
+                          .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), .text(e.source), .text(e.referrerDomain), SQLValue(e.utm["campaign"]),
+                          .text(e.country), .text(e.device), .text(e.browser), .text(e.os), SQLValue(e.isBot), SQLValue(s.converted)]
+            }
+            try await tx.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "), binds)
         }
-        for (id, uids) in members {
-            guard let ws = sessionWorkspace[id] else { continue }
-            for chunk in stride(from: 0, to: uids.count, by: 200) {
-                let part = Array(uids[chunk..<min(uids.count, chunk + 200)])
-                try await tx.execute("UPDATE tracking_events SET session_id = ? WHERE workspace_id = ? AND event_uid IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))",
-                                     [.int(id), .int(ws)] + part.map { .text($0) })
+        let freshByWs = Dictionary(grouping: fresh, by: { all[$0].ws })
+        for (ws, list) in freshByWs.sorted(by: { $0.key < $1.key }) {
+            var slot: [String: Int] = [:]
+            for i in list { slot["\(all[i].session.visitorKey)|\(all[i].session.startedAt.epochMillis)"] = i }
+            let earliest = list.map { all[$0].session.startedAt.epochMillis }.min()!
+            for part in Self.chunks(Array(Set(list.map { all[$0].session.visitorKey })).sorted(), 300) {
+                for r in try await tx.query("SELECT id, visitor_key, started_at FROM tracking_sessions WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count))) AND started_at >= ? ORDER BY id",
+                                            [.int(ws)] + part.map { .text($0) } + [.int(earliest)]) {
+                    // The highest id wins: a session with the same start that existed before is older.
+                    if let i = slot["\(try r.string("visitor_key"))|\(try r.int("started_at"))"] { all[i].session.id = try r.int("id") }
+                }
             }
         }
+        // Sessions that grew: one UPDATE … CASE per 100 sessions.
+        let grown = all.indices.filter { !all[$0].isNew && all[$0].dirty }
+        for part in Self.chunks(grown, 100) {
+            var sets: [String] = []
+            var binds: [SQLValue] = []
+            for (column, value) in [("last_at", { (s: TrackedSession) in SQLValue.int(s.lastAt.epochMillis) }), ("exit_path", { SQLValue.text($0.exitPath) }),
+                                    ("entry_path", { SQLValue.text($0.entryPath) }), ("pageviews", { SQLValue.int(Int64($0.pageviews)) }),
+                                    ("events", { SQLValue.int(Int64($0.events)) }), ("engaged_ms", { SQLValue.int($0.engagedMs) }), ("converted", { SQLValue($0.converted) })] {
+                sets.append("\(column) = CASE id " + Array(repeating: "WHEN ? THEN ?", count: part.count).joined(separator: " ") + " END")
+                for i in part { binds += [.int(all[i].session.id), value(all[i].session)] }
+            }
+            try await tx.execute("UPDATE tracking_sessions SET \(sets.joined(separator: ", ")) WHERE id IN (\(Self.marks(part.count)))",
+                                 binds + part.map { .int(all[$0].session.id) })
+        }
+        var out: [String: Int64] = [:]
+        for (k, i) in eventSlot { out[k] = all[i].session.id }
+        return (out, fresh.map { (all[$0].ws, all[$0].session, all[$0].first) })
     }
 
     static func decodeSession(_ r: SQLRow) throws -> TrackedSession {
@@ -146,6 +254,16 @@ public struct SQLTrackingStore: TrackingStore {
                                     browserVersion: try r.string("browser_version"), os: try r.string("os"), osVersion: try r.string("os_version"), ip: try r.string("ip"),
                                     screen: try r.string("screen"), lang: try r.string("lang"), engagedMs: try r.int("engaged_ms"), scrollPct: try r.int("scroll_pct"),
                                     props: try r.string("props"), isBot: try r.bool("is_bot"))
+            }
+        }
+    }
+
+    public func rollup(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] {
+        try await db.read { conn in
+            try await conn.query("SELECT value, SUM(pageviews) AS pv, SUM(events) AS ev, SUM(sessions) AS se, SUM(engaged_ms) AS en FROM tracking_rollups"
+                                 + " WHERE workspace_id = ? AND dim = ? AND hour >= ? AND hour < ? GROUP BY value ORDER BY pv DESC, se DESC, value LIMIT ?",
+                                 [.int(workspace.raw), .text(dimension.rawValue), .int(from.epochMillis / 3_600_000 * 3_600_000), .int(to.epochMillis), .int(Int64(limit))]).map {
+                RollupRow(value: try $0.string("value"), pageviews: try $0.int("pv"), events: try $0.int("ev"), sessions: try $0.int("se"), engagedMs: try $0.int("en"))
             }
         }
     }

@@ -119,6 +119,7 @@ public enum AccessActions {
                 try await s.outbox.publish("workspace.updated", workspace: updated.id, payload: ["workspace_id": .int(updated.id.raw), "name": .string(updated.name), "domain": .string(updated.domain)], in: tx)
                 try await s.record(inv, target: "site \(updated.siteKey)", details: ["name": .string(updated.name), "domain": .string(updated.domain)], in: tx)
             }
+            s.settings.changes.bump()
             return updated.json
         })
         r.register(ActionDefinition(name: "sites.secret.reveal", summary: "Show the site secret (for identity tokens and webhook signatures).", scope: "settings.write", roles: admins, risk: .read, workspaceScoped: true, apiKeyAllowed: false) { inv in
@@ -132,6 +133,7 @@ public enum AccessActions {
                 try await s.outbox.publish("workspace.secret_rotated", workspace: inv.workspace!.id, payload: ["workspace_id": .int(inv.workspace!.id.raw)], in: tx)
                 try await s.record(inv, target: "site \(inv.workspace!.siteKey)", in: tx)
             }
+            s.settings.changes.bump() // cached copies of the site (beacon, identity tokens) reload
             return .object(["site_secret": .string(secret)])
         })
 

@@ -58,12 +58,22 @@ public struct SettingDefinition: Sendable {
     }
 }
 
+/// A counter that caches compare with the value they loaded at.
+public final class ChangeCounter: Sendable {
+    private let n = Mutex_<Int>(0)
+    public init() {}
+    public var value: Int { n.get() }
+    public func bump() { n.withLock { $0 += 1 } }
+}
+
 /// The settings cascade: a workspace's value if it set one, else the installation default, else the built-in default.
 public struct SettingsService: Sendable {
     public let definitions: [SettingDefinition]
     public let store: any SettingsStore
     public let db: any SQLDatabase
     public let clock: any TimeSource
+    /// Bumped by every `set` in this process, so caches of resolved settings know to reload.
+    public let changes = ChangeCounter()
 
     public init(definitions: [SettingDefinition] = SettingsService.builtIn, store: any SettingsStore, db: any SQLDatabase, clock: any TimeSource) {
         self.definitions = definitions; self.store = store; self.db = db; self.clock = clock
@@ -112,6 +122,7 @@ public struct SettingsService: Sendable {
         if workspace != nil && d.globalOnly { throw DomainError.validation(field: name, message: "is installation-wide and cannot be set per site") }
         let checked = try value.map { try d.validate($0) }
         try await store.set(workspace: workspace?.raw ?? 0, name: name, value: checked?.encoded(), by: by, now: clock.now(), in: tx)
+        changes.bump()
         return checked
     }
 

@@ -76,13 +76,40 @@ public struct SessionRules: Sendable, Equatable {
     public init(timeout: TimeInterval = 30 * 60, conversionEvents: Set<String> = []) { self.timeout = timeout; self.conversionEvents = conversionEvents }
 }
 
+/// One row of an hourly rollup, summed over a time range: a value of a dimension (a page, a source...) and its counts.
+public struct RollupRow: Sendable, Equatable {
+    public var value: String
+    public var pageviews: Int64
+    public var events: Int64
+    public var sessions: Int64
+    public var engagedMs: Int64
+    public init(value: String, pageviews: Int64, events: Int64, sessions: Int64, engagedMs: Int64) {
+        self.value = value; self.pageviews = pageviews; self.events = events; self.sessions = sessions; self.engagedMs = engagedMs
+    }
+}
+
+/// The dimensions kept in the hourly rollups.
+public enum RollupDimension: String, Sendable, CaseIterable {
+    case page, source, country, device, browser
+}
+
 /// Stores tracking events in multi-row batches; an event id seen before in the workspace is skipped.
 public protocol TrackingStore: Sendable {
-    /// Inserts the batch in one transaction and assigns each new event to its session; returns how many were new.
-    func insert(_ events: [TrackedEvent], rules: SessionRules) async throws -> Int
+    /// Inserts the batch in one transaction, assigns each new event to its session (with each workspace's
+    /// rules; defaults for a workspace not in `rules`) and adds it to the hourly rollups; returns how many were new.
+    func insert(_ events: [TrackedEvent], rules: [WorkspaceID: SessionRules]) async throws -> Int
+    /// The rollup of one dimension between two instants (whole hours), largest page-view count first.
+    func rollup(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow]
     func sessions(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedSession]
     func events(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedEvent]
     func count(_ workspace: WorkspaceID) async throws -> Int
+}
+
+extension TrackingStore {
+    /// Inserts a batch whose events all follow `rules`.
+    public func insert(_ events: [TrackedEvent], rules: SessionRules) async throws -> Int {
+        try await insert(events, rules: Dictionary(uniqueKeysWithValues: Set(events.map(\.workspaceID)).map { ($0, rules) }))
+    }
 }
 
 /// Visitors as customers: finding the visitor an email belongs to, and attaching an identity.

@@ -91,18 +91,16 @@ struct BeaconRoutes: Sendable {
             }
         } catch { return fail(.badRequest, "unreadable beacon", request) }
         do {
-            let db = services.db, workspaces = services.workspaces
-            guard let site = try await db.read({ try await workspaces.find(siteKey: envelope.siteKey, in: $0) }) else {
+            guard let cached = try await services.trackingSites.site(envelope.siteKey) else {
                 return fail(.forbidden, "unknown site_key", field: "site_key", request)
             }
+            let site = cached.workspace
             guard originAllowed(request.headers[.origin], site: site) else {
                 return fail(.forbidden, "this page's origin is not a domain of the site \(site.domain)", request)
             }
             // Blocked visitors and Do Not Track: accepted and dropped, so nothing is stored and nothing retried.
             if try await services.blocklist.match(ctx.clientIP, workspace: site.id) != nil { return reply(.noContent, nil, request) }
-            let settings = try await services.settings.resolved(workspace: site.id)
-            func flag(_ name: String) -> Bool { if case .bool(true)? = settings.first(where: { $0.name == name })?.value { return true }; return false }
-            if flag("tracking.respect_dnt"), request.headers[HTTPField.Name("DNT")!] == "1" { return reply(.noContent, nil, request) }
+            if cached.flag("tracking.respect_dnt"), request.headers[HTTPField.Name("DNT")!] == "1" { return reply(.noContent, nil, request) }
             let now = services.clock.now()
             let ua = String((request.headers[.userAgent] ?? "").prefix(512))
             let country = services.geo?.countryCode(ip: ctx.clientIP) ?? "Unknown"
@@ -111,15 +109,20 @@ struct BeaconRoutes: Sendable {
             let fallback = "h" + services.digests.sha256Hex("\(services.setupToken)|\(day)|\(site.siteKey)|\(ctx.clientIP)|\(ua)").prefix(31)
             let parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
                                            request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: country, now: now),
-                                           anonymizeIP: flag("tracking.anonymize_ip"), visitorFallback: fallback)
-            let stored = try await services.tracking.insert(parsed.rows, rules: SettingsService.sessionRules(from: settings))
-            try await attachIdentities(parsed.rows, site: site, now: now)
+                                           anonymizeIP: cached.flag("tracking.anonymize_ip"), visitorFallback: fallback)
+            // Answered only once the group commit holding these events has committed.
+            let stored = try await services.ingest.submit(parsed.rows, rules: cached.rules)
+            if parsed.rows.contains(where: { $0.type == "identify" }) { try await attachIdentities(parsed.rows, site: site, now: now) }
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
             if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "rejected"], by: Double(parsed.rejected.count))
             let body = JSONValue.object(["ok": .bool(!parsed.rows.isEmpty), "accepted": .int(Int64(parsed.rows.count)), "stored": .int(Int64(stored)),
                                          "rejected": .array(parsed.rejected.map { .object(["index": .int(Int64($0.0)), "reason": .string($0.1)]) })])
             return reply(parsed.rows.isEmpty ? .unprocessableContent : .ok, body, request)
+        } catch let e as IngestOverloaded {
+            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "overloaded"], by: Double(envelope.events.count))
+            services.logger.debug("beacon refused", metadata: ["reason": "\(e)"])
+            return reply(.serviceUnavailable, .object(["ok": .bool(false), "error": .object(["message": .string("busy; retry")])]), request, headers: [.retryAfter: "2"])
         } catch let e as SQLError where e.isUnavailable || { if case .retryable = e { return true }; return false }() {
             return reply(.serviceUnavailable, .object(["ok": .bool(false), "error": .object(["message": .string("temporarily unavailable; retry")])]), request, headers: [.retryAfter: "5"])
         } catch {

@@ -1,0 +1,163 @@
+import Adapters
+import Domain
+import Foundation
+import Ports
+import Testing
+
+/// Hourly rollups, the group-commit ingestion queue, and its back-pressure, on both engines.
+@Suite struct IngestTests {
+    static func ev(_ id: String, _ visitor: String, _ type: String, _ path: String, at: Date, ws: Int64 = 1, source: String = "Direct",
+                   country: String = "US", device: String = "desktop", browser: String = "Chrome", engaged: Int64 = 0, bot: Bool = false) -> TrackedEvent {
+        var e = SessionTests.ev(id, visitor, type, path, at: at, engaged: engaged)
+        e.workspaceID = WorkspaceID(ws); e.source = source; e.country = country; e.device = device; e.browser = browser; e.isBot = bot
+        return e
+    }
+
+    @Test(arguments: Engine.all)
+    func rollupsCountEveryEventOnceByHourAndDimension(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let h0 = Date(timeIntervalSince1970: 1_790_002_800)  // a whole hour
+            let batch: [TrackedEvent] = [
+                Self.ev("e1", "A", "pageview", "/", at: h0.addingTimeInterval(60), source: "Organic", country: "DE"),
+                Self.ev("e2", "A", "pageview", "/pricing", at: h0.addingTimeInterval(120), source: "Organic", country: "DE"),
+                Self.ev("e3", "A", "engagement", "/pricing", at: h0.addingTimeInterval(180), source: "Organic", country: "DE", engaged: 4_000),
+                Self.ev("e4", "B", "pageview", "/", at: h0.addingTimeInterval(200), source: "Social", country: "FR", device: "mobile", browser: "Safari"),
+                Self.ev("e5", "C", "pageview", "/", at: h0.addingTimeInterval(3_700), country: "US"),                     // the next hour
+                Self.ev("e6", "D", "pageview", "/", at: h0.addingTimeInterval(300), browser: "Googlebot", bot: true),   // bots are left out
+                Self.ev("e7", "A", "pageview", "/PRICING", at: h0.addingTimeInterval(240), source: "Organic", country: "DE"), // paths keep their case
+            ]
+            #expect(try await store.insert(batch, rules: SessionRules()) == 7)
+            #expect(try await store.insert(batch, rules: SessionRules()) == 0, "a retried batch adds nothing")
+            let ws = WorkspaceID(1)
+            let pages = try await store.rollup(ws, .page, from: h0, to: h0.addingTimeInterval(7_200), limit: 10)
+            let home = pages.first { $0.value == "/" }
+            #expect(home?.pageviews == 3 && home?.sessions == 3, "\(pages)")
+            #expect(pages.first { $0.value == "/pricing" }?.pageviews == 1)
+            #expect(pages.first { $0.value == "/pricing" }?.engagedMs == 4_000)
+            #expect(pages.first { $0.value == "/PRICING" }?.pageviews == 1)
+            let firstHour = try await store.rollup(ws, .page, from: h0, to: h0.addingTimeInterval(3_600), limit: 10)
+            #expect(firstHour.first { $0.value == "/" }?.pageviews == 2, "the hour boundary is respected")
+            let sources = try await store.rollup(ws, .source, from: h0, to: h0.addingTimeInterval(7_200), limit: 10)
+            #expect(sources.first { $0.value == "Organic" }?.pageviews == 3 && sources.first { $0.value == "Organic" }?.sessions == 1)
+            #expect(sources.first { $0.value == "Social" }?.pageviews == 1)
+            let countries = try await store.rollup(ws, .country, from: h0, to: h0.addingTimeInterval(7_200), limit: 10)
+            #expect(countries.map(\.value).sorted() == ["DE", "FR", "US"])
+            let devices = try await store.rollup(ws, .device, from: h0, to: h0.addingTimeInterval(7_200), limit: 10)
+            #expect(devices.first { $0.value == "mobile" }?.sessions == 1)
+            let browsers = try await store.rollup(ws, .browser, from: h0, to: h0.addingTimeInterval(7_200), limit: 10)
+            #expect(!browsers.contains { $0.value == "Googlebot" })
+            // The rollup agrees with the raw rows it summarises.
+            let raw = try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND type = 'pageview' AND is_bot = 0")?.int("n") }
+            #expect(Int64(pages.reduce(0) { $0 + $1.pageviews }) == raw)
+            #expect(try await store.rollup(WorkspaceID(2), .page, from: h0, to: h0.addingTimeInterval(7_200), limit: 10).isEmpty, "scoped to the site")
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func concurrentBeaconsAreGroupCommittedAndAllStored(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let ingest = TrackingIngest(store: store, lanes: engine == .sqlite ? 1 : 2, capacity: 10_000, maxGroup: 500)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            let n = 600
+            let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<n {
+                    group.addTask {
+                        let visitor = "v\(i % 150)"
+                        return try await ingest.submit([Self.ev("u\(i)", visitor, i % 4 == 0 ? "engagement" : "pageview", "/p\(i % 7)", at: t0.addingTimeInterval(Double(i)))],
+                                                       rules: SessionRules())
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(accepted == n)
+            #expect(try await store.count(WorkspaceID(1)) == n, "every acknowledged event is in the store")
+            let stats = ingest.stats
+            #expect(stats.waiting == 0)
+            #expect(stats.groups < n, "requests shared transactions (\(stats.groups) for \(n))")
+            let sessions = try await store.sessions(WorkspaceID(1), limit: 1_000)
+            #expect(sessions.count == 150, "one session per visitor, even with its events in different groups and lanes")
+            #expect(sessions.reduce(0) { $0 + $1.events } == n)
+            let unassigned = try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE session_id IS NULL")?.int("n") }
+            #expect(unassigned == 0)
+        }
+    }
+
+    /// A store that holds every insert until released, to fill the queue.
+    final class GatedStore: TrackingStore, @unchecked Sendable {
+        let inner: any TrackingStore
+        let gate = AsyncGate()
+        init(_ inner: any TrackingStore) { self.inner = inner }
+        func insert(_ events: [TrackedEvent], rules: [WorkspaceID: SessionRules]) async throws -> Int {
+            await gate.wait()
+            return try await inner.insert(events, rules: rules)
+        }
+        func rollup(_ w: WorkspaceID, _ d: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] { try await inner.rollup(w, d, from: from, to: to, limit: limit) }
+        func sessions(_ w: WorkspaceID, limit: Int) async throws -> [TrackedSession] { try await inner.sessions(w, limit: limit) }
+        func events(_ w: WorkspaceID, limit: Int) async throws -> [TrackedEvent] { try await inner.events(w, limit: limit) }
+        func count(_ w: WorkspaceID) async throws -> Int { try await inner.count(w) }
+    }
+
+    actor AsyncGate {
+        var open = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        func wait() async {
+            if open { return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        func release() { open = true; waiters.forEach { $0.resume() }; waiters = [] }
+    }
+
+    @Test(arguments: Engine.all)
+    func aFullQueueRefusesAtOnceAndLosesNothingItAccepted(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = GatedStore(SQLTrackingStore(db: t.db))
+            let ingest = TrackingIngest(store: store, lanes: 1, capacity: 50, maxGroup: 20)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            // 50 single-event beacons fill the queue while the database is stalled.
+            let pending = Task {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for i in 0..<50 { group.addTask { try await ingest.submit([Self.ev("k\(i)", "v\(i)", "pageview", "/", at: t0)], rules: SessionRules()) } }
+                    return try await group.reduce(0, +)
+                }
+            }
+            while ingest.stats.waiting < 50 { try await Task.sleep(for: .milliseconds(5)) }
+            // The next one is refused without waiting for the database.
+            let started = Date()
+            await #expect(throws: IngestOverloaded.self) {
+                _ = try await ingest.submit([Self.ev("over", "vx", "pageview", "/", at: t0)], rules: SessionRules())
+            }
+            #expect(Date().timeIntervalSince(started) < 1)
+            #expect(ingest.stats.peak == 50, "memory is bounded by the capacity")
+            await store.gate.release()
+            #expect(try await pending.value == 50)
+            #expect(try await store.count(WorkspaceID(1)) == 50, "everything accepted was stored; the refused one was not")
+            #expect(try await ingest.submit([Self.ev("after", "vx", "pageview", "/", at: t0)], rules: SessionRules()) == 1, "accepting again once drained")
+        }
+    }
+
+    /// A store whose database is gone: every waiting request gets the error (the beacon answers 503), none hangs.
+    struct FailingStore: TrackingStore {
+        func insert(_ events: [TrackedEvent], rules: [WorkspaceID: SessionRules]) async throws -> Int { throw SQLError.unavailable(message: "connection refused") }
+        func rollup(_ w: WorkspaceID, _ d: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] { [] }
+        func sessions(_ w: WorkspaceID, limit: Int) async throws -> [TrackedSession] { [] }
+        func events(_ w: WorkspaceID, limit: Int) async throws -> [TrackedEvent] { [] }
+        func count(_ w: WorkspaceID) async throws -> Int { 0 }
+    }
+
+    @Test func aDatabaseErrorReachesEveryWaitingRequest() async throws {
+        let ingest = TrackingIngest(store: FailingStore(), lanes: 2, capacity: 1_000, maxGroup: 10)
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    do { _ = try await ingest.submit([Self.ev("f\(i)", "v\(i)", "pageview", "/", at: t0)], rules: SessionRules()); return false } catch { return error is SQLError }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 40)
+        #expect(ingest.stats.waiting == 0, "nothing is left queued")
+    }
+}

@@ -1,0 +1,19 @@
+/// Hourly rollups of tracking events by page, source, country, device and browser, kept up to date in
+/// the same transaction that stores the events (so a count is never ahead of or behind the raw rows).
+let migration0006Rollups = Migration(version: 6, name: "tracking hourly rollups") { d in
+    [
+        """
+        CREATE TABLE tracking_rollups (
+          workspace_id BIGINT NOT NULL,
+          hour BIGINT NOT NULL,
+          dim \(d.token(16)) NOT NULL,
+          value \(d.token(255)) NOT NULL,
+          pageviews BIGINT NOT NULL,
+          events BIGINT NOT NULL,
+          sessions BIGINT NOT NULL,
+          engaged_ms BIGINT NOT NULL,
+          PRIMARY KEY (workspace_id, hour, dim, value)
+        )\(d.tableOptions)
+        """,
+    ]
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Ports
+
+/// Group commit for tracking events. Requests hand their events to a lane and wait; the lane's writer
+/// stores everything that queued up while the previous transaction ran in one transaction, then
+/// answers every waiting request at once. So a beacon is answered only after its events are committed,
+/// while the database sees a few large transactions a second instead of one per request.
+///
+/// Events of one visitor always go to the same lane (sessions and visitors are never written by two
+/// transactions at once). The queue is bounded: when `capacity` events are already waiting the
+/// submission is refused at once with `IngestOverloaded` (the beacon answers 503 with Retry-After),
+/// so memory stays flat under overload instead of growing.
+public final class TrackingIngest: Sendable {
+    public let store: any TrackingStore
+    public let capacity: Int
+    public let maxGroup: Int
+    public let lanes: Int
+
+    struct Item: Sendable {
+        var events: [TrackedEvent]
+        var rules: SessionRules
+        var done: CheckedContinuation<Int, any Error>
+    }
+    struct Lane: Sendable {
+        var items: [Item] = []
+        var running = false
+    }
+    struct State: Sendable {
+        var lanes: [Lane]
+        var waiting = 0
+        var peakWaiting = 0
+        var groups = 0
+    }
+    private let state: Mutex_<State>
+
+    public init(store: any TrackingStore, lanes: Int = 2, capacity: Int = 20_000, maxGroup: Int = 2_000) {
+        self.store = store
+        self.lanes = max(1, lanes)
+        self.capacity = max(1, capacity)
+        self.maxGroup = max(1, maxGroup)
+        state = Mutex_(State(lanes: Array(repeating: Lane(), count: max(1, lanes))))
+    }
+
+    /// Events waiting or being written now; the most there ever were; transactions committed.
+    public var stats: (waiting: Int, peak: Int, groups: Int) {
+        let s = state.get()
+        return (s.waiting, s.peakWaiting, s.groups)
+    }
+
+    func lane(of e: TrackedEvent) -> Int {
+        var h = Hasher()
+        h.combine(e.workspaceID.raw)
+        h.combine(e.visitorKey)
+        return Int(UInt(bitPattern: h.finalize()) % UInt(lanes))
+    }
+
+    /// Stores `events` (one visitor's, as a beacon carries) and returns when they are committed.
+    /// Throws `IngestOverloaded` without waiting when the queue is full, or the store's error.
+    public func submit(_ events: [TrackedEvent], rules: SessionRules) async throws -> Int {
+        guard let first = events.first else { return 0 }
+        let lane = lane(of: first)
+        return try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int, any Error>) in
+            enum Outcome: Sendable { case full, queued, start }
+            let outcome: Outcome = state.withLock { s in
+                if s.waiting + events.count > capacity && s.waiting > 0 { return .full }
+                s.waiting += events.count
+                s.peakWaiting = max(s.peakWaiting, s.waiting)
+                s.lanes[lane].items.append(Item(events: events, rules: rules, done: done))
+                if s.lanes[lane].running { return .queued }
+                s.lanes[lane].running = true
+                return .start
+            }
+            switch outcome {
+            case .full: done.resume(throwing: IngestOverloaded(waiting: capacity))
+            case .queued: break
+            case .start: Task { await self.drain(lane) }
+            }
+        }
+    }
+
+    /// The lane's writer: takes what has queued (up to `maxGroup` events), stores it in one transaction,
+    /// answers those requests, and goes on until the lane is empty.
+    func drain(_ lane: Int) async {
+        while true {
+            let group: [Item] = state.withLock { s in
+                var taken: [Item] = []
+                var n = 0
+                while let next = s.lanes[lane].items.first, taken.isEmpty || n + next.events.count <= maxGroup {
+                    taken.append(next)
+                    n += next.events.count
+                    s.lanes[lane].items.removeFirst()
+                }
+                if taken.isEmpty { s.lanes[lane].running = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            var rules: [WorkspaceID: SessionRules] = [:]
+            for item in group { rules[item.events[0].workspaceID] = item.rules }
+            let result: Result<Int, any Error>
+            do { result = .success(try await store.insert(group.flatMap(\.events), rules: rules)) } catch { result = .failure(error) }
+            let n = group.reduce(0) { $0 + $1.events.count }
+            state.withLock { s in
+                s.waiting -= n
+                if case .success = result { s.groups += 1 }
+            }
+            for item in group {
+                switch result {
+                case .success: item.done.resume(returning: item.events.count)
+                case .failure(let e): item.done.resume(throwing: e)
+                }
+            }
+        }
+    }
+}
+
+/// The ingestion queue is full: the caller should answer 503 and let the client retry.
+public struct IngestOverloaded: Error, CustomStringConvertible {
+    public let waiting: Int
+    public var description: String { "the tracking queue is full (\(waiting) events waiting to be written)" }
+}
+
+/// What the beacon needs to know about a site, kept in memory for a few seconds: the workspace and its
+/// tracking settings. A settings change made in this process is seen at once; other processes' within `ttl`.
+public final class TrackingSiteCache: Sendable {
+    public struct Site: Sendable {
+        public var workspace: Workspace
+        public var settings: [SettingsService.Resolved]
+        public var rules: SessionRules
+        public func flag(_ name: String) -> Bool {
+            if case .bool(true)? = settings.first(where: { $0.name == name })?.value { return true }
+            return false
+        }
+        public func text(_ name: String) -> String { settings.first(where: { $0.name == name })?.value.stringValue ?? "" }
+    }
+    struct Entry: Sendable { var site: Site?; var loadedAt: Date; var generation: Int }
+
+    let lookup: @Sendable (String) async throws -> Workspace?
+    let settings: SettingsService
+    let clock: any TimeSource
+    let ttl: TimeInterval
+    let maxEntries: Int
+    private let entries = Mutex_<[String: Entry]>([:])
+
+    public init(settings: SettingsService, clock: any TimeSource, ttl: TimeInterval = 5, maxEntries: Int = 10_000,
+                lookup: @escaping @Sendable (String) async throws -> Workspace?) {
+        self.settings = settings; self.clock = clock; self.ttl = ttl; self.maxEntries = maxEntries; self.lookup = lookup
+    }
+
+    /// The site with this key, or nil when there is none (remembered too, so a flood of bad keys costs no queries).
+    public func site(_ siteKey: String) async throws -> Site? {
+        let now = clock.now(), generation = settings.changes.value
+        if let e = entries.withLock({ $0[siteKey] }), e.generation == generation, now.timeIntervalSince(e.loadedAt) < ttl, e.loadedAt <= now {
+            return e.site
+        }
+        var site: Site?
+        if let ws = try await lookup(siteKey) {
+            let resolved = try await settings.resolved(workspace: ws.id)
+            site = Site(workspace: ws, settings: resolved, rules: SettingsService.sessionRules(from: resolved))
+        }
+        entries.withLock { map in
+            if map.count >= maxEntries { map.removeAll(keepingCapacity: true) }
+            map[siteKey] = Entry(site: site, loadedAt: now, generation: generation)
+        }
+        return site
+    }
+
+    /// Forget everything (a site was changed or its secret rotated).
+    public func invalidate() { entries.set([:]) }
+}
