@@ -44,6 +44,7 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "team.invite": ([.owner, .fullAdmin], ["email": .string("x@example.com"), "role": .string("agent")]),
     "events.send": ([.owner, .fullAdmin], ["event": .string("order.completed"), "customer_email": .string("c@example.com")]),
     "analytics.live": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
+    "visitors.timeline": ([.owner, .fullAdmin, .agentWithDepartment], ["email": .string("c@example.com")]),
 ]
 
 

@@ -161,3 +161,41 @@ import Testing
         #expect(ingest.stats.waiting == 0, "nothing is left queued")
     }
 }
+
+@Suite struct IdentityTimelineTests {
+    /// A customer who browsed anonymously on a laptop, then identified on a phone and later on the laptop,
+    /// has one timeline holding both devices' events, the anonymous ones from before identification included.
+    @Test(arguments: Engine.all)
+    func oneCustomerOnTwoDevicesHasOneTimeline(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+            let s = try makeServices(t, clock: clock)
+            let site = try await s.setup.createSite(.init(name: "A", domain: "a.example.com"))
+            let other = try await s.setup.createSite(.init(name: "B", domain: "b.example.com"))
+            let t0 = clock.now().addingTimeInterval(-3_600)
+            func ev(_ id: String, _ visitor: String, _ path: String, _ minutes: Double, ws: Workspace) -> TrackedEvent {
+                var e = SessionTests.ev(id, visitor, "pageview", path, at: t0.addingTimeInterval(minutes * 60)); e.workspaceID = ws.id; return e
+            }
+            _ = try await s.tracking.insert([ev("l1", "laptop", "/pricing", 0, ws: site), ev("l2", "laptop", "/features", 1, ws: site)], rules: SessionRules())
+            _ = try await s.tracking.insert([ev("p1", "phone", "/signup", 5, ws: site)], rules: SessionRules())
+            _ = try await s.tracking.insert([ev("x1", "phone", "/elsewhere", 6, ws: other)], rules: SessionRules())
+            try await s.visitors.attachIdentity(site.id, visitorKey: "phone", email: "jane@example.com", customerID: "cust_1", name: "Jane")
+            try await s.visitors.attachIdentity(site.id, visitorKey: "laptop", email: nil, customerID: "cust_1", name: nil)
+            try await s.visitors.attachIdentity(other.id, visitorKey: "phone", email: "jane@example.com", customerID: nil, name: nil)
+            let keys = try await s.visitors.visitorKeys(site.id, email: "jane@example.com", customerID: "cust_1")
+            #expect(Set(keys) == ["laptop", "phone"])
+            let out = try await s.actions.invoke("visitors.timeline", actor: .system("test"), siteKey: site.siteKey, params: ["email": .string("Jane@Example.com"), "customer_id": .string("cust_1")], ip: "") { sk in
+                try await s.db.read { try await s.workspaces.find(siteKey: sk, in: $0) }
+            }
+            guard case .array(let events)? = out["events"] else { Issue.record("no events in \(out)"); return }
+            #expect(events.compactMap { $0["id"]?.stringValue } == ["l1", "l2", "p1"], "both devices, in time order, only this site's")
+            let byId = try await s.visitors.timeline(site.id, email: nil, customerID: "cust_1", limit: 10)
+            #expect(byId.map(\.eventUID) == ["l1", "l2", "p1"])
+            await #expect(throws: DomainError.self) {
+                _ = try await s.actions.invoke("visitors.timeline", actor: .system("test"), siteKey: site.siteKey, params: [:], ip: "") { sk in
+                    try await s.db.read { try await s.workspaces.find(siteKey: sk, in: $0) }
+                }
+            }
+        }
+    }
+}

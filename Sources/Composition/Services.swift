@@ -140,7 +140,7 @@ public struct Services: Sendable {
                                                                clock: clock, random: random, blocklist: blocklist,
                                                                departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
-        LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, clock: clock)
+        LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, visitors: self.visitors, clock: clock)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         self.actions = registry
     }

@@ -244,18 +244,21 @@ public struct SQLTrackingStore: TrackingStore {
 
     public func events(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedEvent] {
         try await db.read { conn in
-            try await conn.query("SELECT * FROM tracking_events WHERE workspace_id = ? ORDER BY ts, id LIMIT ?", [.int(workspace.raw), .int(Int64(limit))]).map { r in
-                var utm: [String: String] = [:]
-                for k in ["source", "medium", "campaign", "term", "content"] { if let v = try r.optionalString("utm_\(k)") { utm[k] = v } }
-                return TrackedEvent(workspaceID: workspace, eventUID: try r.string("event_uid"), visitorKey: try r.string("visitor_key"), sessionHint: try r.string("session_hint"),
-                                    type: try r.string("type"), name: try r.string("name"), ts: try r.date("ts"), receivedAt: try r.date("received_at"), url: try r.string("url"),
-                                    path: try r.string("path"), title: try r.string("title"), referrer: try r.string("referrer"), referrerDomain: try r.string("referrer_domain"),
-                                    source: try r.string("source"), utm: utm, country: try r.string("country"), device: try r.string("device"), browser: try r.string("browser"),
-                                    browserVersion: try r.string("browser_version"), os: try r.string("os"), osVersion: try r.string("os_version"), ip: try r.string("ip"),
-                                    screen: try r.string("screen"), lang: try r.string("lang"), engagedMs: try r.int("engaged_ms"), scrollPct: try r.int("scroll_pct"),
-                                    props: try r.string("props"), isBot: try r.bool("is_bot"))
-            }
+            try await conn.query("SELECT * FROM tracking_events WHERE workspace_id = ? ORDER BY ts, id LIMIT ?", [.int(workspace.raw), .int(Int64(limit))]).map(Self.decodeEvent)
         }
+    }
+
+    static func decodeEvent(_ r: SQLRow) throws -> TrackedEvent {
+        var utm: [String: String] = [:]
+        for k in ["source", "medium", "campaign", "term", "content"] { if let v = try r.optionalString("utm_\(k)") { utm[k] = v } }
+        return TrackedEvent(workspaceID: WorkspaceID(try r.int("workspace_id")), eventUID: try r.string("event_uid"), visitorKey: try r.string("visitor_key"),
+                            sessionHint: try r.string("session_hint"), type: try r.string("type"), name: try r.string("name"), ts: try r.date("ts"),
+                            receivedAt: try r.date("received_at"), url: try r.string("url"), path: try r.string("path"), title: try r.string("title"),
+                            referrer: try r.string("referrer"), referrerDomain: try r.string("referrer_domain"), source: try r.string("source"), utm: utm,
+                            country: try r.string("country"), device: try r.string("device"), browser: try r.string("browser"),
+                            browserVersion: try r.string("browser_version"), os: try r.string("os"), osVersion: try r.string("os_version"), ip: try r.string("ip"),
+                            screen: try r.string("screen"), lang: try r.string("lang"), engagedMs: try r.int("engaged_ms"), scrollPct: try r.int("scroll_pct"),
+                            props: try r.string("props"), isBot: try r.bool("is_bot"))
     }
 
     public func rollup(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] {

@@ -116,6 +116,10 @@ extension TrackingStore {
 public protocol VisitorLookup: Sendable {
     func visitorKey(_ workspace: WorkspaceID, email: String) async throws -> String?
     func attachIdentity(_ workspace: WorkspaceID, visitorKey: String, email: String?, customerID: String?, name: String?) async throws
+    /// Every visitor (device, browser) identified as this customer, by email or customer id; oldest first.
+    func visitorKeys(_ workspace: WorkspaceID, email: String?, customerID: String?) async throws -> [String]
+    /// The customer's events across all their visitors (anonymous ones from before they identified included), oldest first.
+    func timeline(_ workspace: WorkspaceID, email: String?, customerID: String?, limit: Int) async throws -> [TrackedEvent]
 }
 
 /// Analytics housekeeping and live reads.

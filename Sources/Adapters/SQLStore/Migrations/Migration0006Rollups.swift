@@ -15,5 +15,7 @@ let migration0006Rollups = Migration(version: 6, name: "tracking hourly rollups"
           PRIMARY KEY (workspace_id, hour, dim, value)
         )\(d.tableOptions)
         """,
+        // One customer's visitors (devices, browsers) found by customer id as well as by email.
+        "CREATE INDEX ix_visitors_customer ON visitors (workspace_id, customer_id)",
     ]
 }
