@@ -37,8 +37,8 @@ for p in wrk nginx; do
 done
 ensure_swift
 say "building opsiq-web and opsiq-admin (release)"
-swift build -c release --product opsiq-web >/dev/null
-swift build -c release --product opsiq-admin >/dev/null
+swift build -c release --product opsiq-web 2>&1 | grep -E "error|Compiling|complete" | tail -1
+swift build -c release --product opsiq-admin 2>&1 | grep -E "error|complete" | tail -1
 bin="$(swift build -c release --show-bin-path)"
 
 say "starting a private MariaDB"
@@ -68,7 +68,8 @@ nginx_pid=$!
 # opsiq-web on MariaDB (migrated by opsiq-admin, as in production), its worker off.
 web_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export OPSIQ_DATABASE_URL="$mdb_url" OPSIQ_DATA_DIR="$work/data" OPSIQ_PORT="$web_port" OPSIQ_HOST=127.0.0.1 \
-       OPSIQ_BASE_URL="http://127.0.0.1:$web_port" OPSIQ_EMBEDDED_WORKER=false OPSIQ_LOG_LEVEL=warning
+       OPSIQ_BASE_URL="http://127.0.0.1:$web_port" OPSIQ_EMBEDDED_WORKER=false OPSIQ_LOG_LEVEL=warning \
+       OPSIQ_MASTER_KEY="$(openssl rand -base64 32)"
 mkdir -p "$work/data"
 "$bin/opsiq-admin" migrate >/dev/null
 site_key="$("$bin/opsiq-admin" create-site --name Bench --domain bench.example.com | awk '/^site key:/ {print $NF}')"

@@ -82,7 +82,7 @@ public struct BeaconParser: Sendable {
         if case .string(let v)? = root["visitor_id"], isToken(v) { visitor = v }
         var session = ""
         if case .string(let s)? = root["session_hint"], isToken(s) { session = s }
-        let ua = UserAgentParser.parse(r.userAgent)
+        let ua = UserAgentParser.cachedParse(r.userAgent)
         let ip = anonymizeIP ? IPAnonymizer.anonymize(r.ip) : r.ip
         var rows: [TrackedEvent] = []
         var rejected: [(Int, String)] = []

@@ -44,6 +44,22 @@ public struct UserAgentInfo: Sendable, Equatable {
 /// specific products (Edge, Opera, Samsung Internet) sit above the Chrome they all claim to be.
 public enum UserAgentParser {
     /// Parses one User-Agent header value. Never fails: unrecognised parts come back as "Unknown".
+    /// Parsed user agents, by header. Real traffic repeats a few thousand distinct strings, and parsing one
+    /// costs far more than the rest of a beacon; the cache is emptied when it reaches `cacheLimit` entries.
+    static let cache = Mutex_<[String: UserAgentInfo]>([:])
+    static let cacheLimit = 5_000
+
+    /// `parse(_:)` through the cache.
+    public static func cachedParse(_ ua: String) -> UserAgentInfo {
+        if let hit = cache.withLock({ $0[ua] }) { return hit }
+        let info = parse(ua)
+        cache.withLock { c in
+            if c.count >= cacheLimit { c.removeAll(keepingCapacity: true) }
+            c[ua] = info
+        }
+        return info
+    }
+
     public static func parse(_ ua: String) -> UserAgentInfo {
         let text = ua.trimmingCharacters(in: .whitespacesAndNewlines)
         let (browser, browserVersion) = detectBrowser(text)

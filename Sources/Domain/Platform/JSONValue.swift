@@ -41,7 +41,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     }
 
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONParser.parse(text)
     }
 
     public subscript(key: String) -> JSONValue? {
