@@ -30,6 +30,9 @@ public final class TrackingIngest: Sendable {
         var waiting = 0
         var peakWaiting = 0
         var groups = 0
+        var events = 0
+        var failures = 0
+        var writeSeconds = 0.0
     }
     private let state: Mutex_<State>
 
@@ -41,10 +44,11 @@ public final class TrackingIngest: Sendable {
         state = Mutex_(State(lanes: Array(repeating: Lane(), count: max(1, lanes))))
     }
 
-    /// Events waiting or being written now; the most there ever were; transactions committed.
-    public var stats: (waiting: Int, peak: Int, groups: Int) {
+    /// Events waiting or being written now; the most there ever were; transactions committed, the events
+    /// they held and the seconds they took; failed transactions.
+    public var stats: (waiting: Int, peak: Int, groups: Int, events: Int, writeSeconds: Double, failures: Int) {
         let s = state.get()
-        return (s.waiting, s.peakWaiting, s.groups)
+        return (s.waiting, s.peakWaiting, s.groups, s.events, s.writeSeconds, s.failures)
     }
 
     func lane(of e: TrackedEvent) -> Int {
@@ -73,7 +77,8 @@ public final class TrackingIngest: Sendable {
             switch outcome {
             case .full: done.resume(throwing: IngestOverloaded(waiting: capacity))
             case .queued: break
-            case .start: Task { await self.drain(lane) }
+            // High priority: the writer's statements must not queue behind the parsing of the requests it will answer.
+            case .start: Task(priority: .high) { await self.drain(lane) }
             }
         }
     }
@@ -97,11 +102,14 @@ public final class TrackingIngest: Sendable {
             var rules: [WorkspaceID: SessionRules] = [:]
             for item in group { rules[item.events[0].workspaceID] = item.rules }
             let result: Result<Int, any Error>
+            let started = ContinuousClock.now
             do { result = .success(try await store.insert(group.flatMap(\.events), rules: rules)) } catch { result = .failure(error) }
+            let took = ContinuousClock.now - started
             let n = group.reduce(0) { $0 + $1.events.count }
             state.withLock { s in
                 s.waiting -= n
-                if case .success = result { s.groups += 1 }
+                if case .success = result { s.groups += 1; s.events += n } else { s.failures += 1 }
+                s.writeSeconds += Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
             }
             for item in group {
                 switch result {

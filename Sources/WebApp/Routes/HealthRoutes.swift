@@ -82,6 +82,12 @@ struct HealthRoutes: Sendable {
                 out += "# HELP opsiq_outbox_sequence The newest event sequence in the outbox.\n# TYPE opsiq_outbox_sequence gauge\nopsiq_outbox_sequence \(seq)\n"
             }
         }
+        let ingest = services.ingest.stats
+        out += "# HELP opsiq_ingest_waiting Tracking events queued or being written now.\n# TYPE opsiq_ingest_waiting gauge\nopsiq_ingest_waiting \(ingest.waiting)\n"
+        out += "# HELP opsiq_ingest_transactions_total Group-commit transactions of tracking events.\n# TYPE opsiq_ingest_transactions_total counter\n"
+        out += "opsiq_ingest_transactions_total{result=\"committed\"} \(ingest.groups)\nopsiq_ingest_transactions_total{result=\"failed\"} \(ingest.failures)\n"
+        out += "# HELP opsiq_ingest_events_total Tracking events committed by the group commit.\n# TYPE opsiq_ingest_events_total counter\nopsiq_ingest_events_total \(ingest.events)\n"
+        out += "# HELP opsiq_ingest_write_seconds_total Seconds spent in group-commit transactions.\n# TYPE opsiq_ingest_write_seconds_total counter\nopsiq_ingest_write_seconds_total \(ingest.writeSeconds)\n"
         out += services.metrics.render(help: [
             "opsiq_http_requests_total": "HTTP requests served, by method and status.",
             "opsiq_http_request_duration_seconds_sum": "Total seconds spent serving requests, by method and status.",
