@@ -51,6 +51,8 @@ public struct Services: Sendable {
     public let trackingMaintenance: any TrackingMaintenance
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
+    /// GeoIP country and city, the daily visitor-hash salt, custom script paths.
+    public let enrichment: Enrichment
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
     public let setupToken: String
 
@@ -114,6 +116,7 @@ public struct Services: Sendable {
         self.tracking = SQLTrackingStore(db: db)
         self.visitors = SQLVisitorLookup(db: db)
         self.trackingMaintenance = SQLTrackingMaintenance(db: db)
+        self.enrichment = Enrichment(config: config, logger: logger, db: db, settings: settings, workspaces: workspaces, country: geo, digests: digests, clock: clock, random: random)
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {
@@ -145,6 +148,7 @@ public struct Services: Sendable {
         Maintenance.register(into: &h, services: self)
         let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
         h.register(RetentionTask.jobKind) { _ in try await retention.run() }
+        enrichment.register(into: &h)
         if let mailer {
             let from = config.mailFrom
             h.register(AccountEmails.mailJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
@@ -206,6 +210,7 @@ public enum Maintenance {
             PeriodicTask(name: "analytics.retention", schedule: try! CronExpression("41 3 * * *")) { _ in
                 NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")
             },
+            VisitorSalts.periodicTask,
         ]
     }
 

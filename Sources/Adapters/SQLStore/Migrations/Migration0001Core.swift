@@ -97,4 +97,5 @@ public let allMigrations: [Migration] = [
     migration0002Access,
     migration0003Tracking,
     migration0004Sessions,
+    migration0005VisitorSalts,
 ]
