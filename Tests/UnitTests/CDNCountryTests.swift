@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Ports
 import HummingbirdTesting
 import Testing
 @testable import WebApp
@@ -32,6 +33,15 @@ import Testing
         let headers: HTTPFields = [HTTPField.Name("CF-IPCountry")!: "FR"]
         #expect(ClientMiddleware.cdnCountry(headers: headers, peer: "127.0.0.1", trusted: Self.proxies) == "FR")
         #expect(ClientMiddleware.cdnCountry(headers: [:], peer: "127.0.0.1", trusted: Self.proxies) == nil)
+    }
+
+    @Test func cdnCountryWinsAndKeepsTheCityOnlyWhenGeoIPAgrees() {
+        let geo = GeoLocation(country: "US", city: "Mountain View")
+        #expect(CDNCountry.merge(cdnCountry: nil, geo: geo) == geo)
+        #expect(CDNCountry.merge(cdnCountry: "US", geo: geo) == geo)
+        #expect(CDNCountry.merge(cdnCountry: "CA", geo: geo) == GeoLocation(country: "CA"))
+        #expect(CDNCountry.merge(cdnCountry: "CA", geo: .unknown) == GeoLocation(country: "CA"))
+        #expect(CDNCountry.merge(cdnCountry: nil, geo: .unknown) == .unknown)
     }
 
     static func app(trusted: [CIDR]) -> some ApplicationProtocol {
