@@ -1,1 +1,2 @@
 #include <GeoIP.h>
+#include <GeoIPCity.h>

@@ -47,6 +47,7 @@ public struct AppConfig: Sendable {
     public var jobLeaseSeconds: Int
     public var shutdownGraceSeconds: Int
     public var geoIPPath: String
+    /// Optional GeoLite City legacy database (GeoLiteCity.dat): visitors then get a city as well as a country.
     public var geoIPCityPath: String?
     /// Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (loopback by default: nginx on the same host).
     public var trustedProxies: [CIDR]
@@ -183,6 +184,10 @@ public struct AppConfig: Sendable {
         shutdownGraceSeconds = try int("OPSIQ_SHUTDOWN_GRACE_SECONDS", 30, 0...3600)
         geoIPPath = get("OPSIQ_GEOIP_PATH") ?? "/usr/share/GeoIP/GeoIP.dat"
         geoIPCityPath = get("OPSIQ_GEOIP_CITY_PATH")
+        if let path = geoIPCityPath {
+            // Checked here (the file's trailer only), so a wrong path stops start-up instead of silently losing cities.
+            do { try GeoIPCityDatabase.check(path: path) } catch { throw ConfigError("OPSIQ_GEOIP_CITY_PATH", "\(error)") }
+        }
         var proxies: [CIDR] = []
         for item in (get("OPSIQ_TRUSTED_PROXIES") ?? "127.0.0.1,::1").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty && item != "none" {
             guard let c = CIDR(item) else {

@@ -96,9 +96,13 @@ public struct Doctor: Sendable {
             out.append(DoctorCheck(name: "geoip", status: .warn, detail: "\(error)", fix: "apt-get install geoip-database, or set OPSIQ_GEOIP_PATH; visitors show country Unknown until then"))
         }
         if let city = cfg.geoIPCityPath {
-            let exists = FileManager.default.fileExists(atPath: city)
-            out.append(DoctorCheck(name: "geoip city", status: exists ? .ok : .warn, detail: exists ? city : "\(city) not found",
-                                   fix: exists ? nil : "point OPSIQ_GEOIP_CITY_PATH at a GeoLite City database"))
+            do {
+                let db = try GeoIPCityDatabase(path: city)
+                let probe = GeoIPLocator(country: nil, city: db).locate(ip: "8.8.8.8")
+                out.append(DoctorCheck(name: "geoip city", status: .ok, detail: "\(city)\(db.v6Path.map { " and \($0)" } ?? "") (8.8.8.8 → \(probe))", fix: nil))
+            } catch {
+                out.append(DoctorCheck(name: "geoip city", status: .warn, detail: "\(error)", fix: "point OPSIQ_GEOIP_CITY_PATH at a GeoLite City legacy database (GeoLiteCity.dat), or unset it"))
+            }
         }
 
         out.append(diskCheck(path: cfg.dataDir))

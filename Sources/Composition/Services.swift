@@ -55,6 +55,8 @@ public struct Services: Sendable {
     public let trackingSites: TrackingSiteCache
     /// Country lookup (nil when the GeoIP file is missing: visitors then show "Unknown").
     public let geo: GeoIPCountryDatabase?
+    /// GeoIP country and city, the daily visitor-hash salt, custom script paths.
+    public let enrichment: Enrichment
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
     public let setupToken: String
 
@@ -122,6 +124,7 @@ public struct Services: Sendable {
         self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity)
         let siteLookup = workspaces
         self.trackingSites = TrackingSiteCache(settings: settings, clock: clock) { key in try await db.read { try await siteLookup.find(siteKey: key, in: $0) } }
+        self.enrichment = Enrichment(config: config, logger: logger, db: db, settings: settings, workspaces: workspaces, country: geo, digests: digests, clock: clock, random: random)
         if let url = config.smtpURL, let smtp = try? SMTPConfig.parse(url: url, defaultFrom: config.mailFrom) {
             self.mailer = mailer ?? CurlSMTPMailer(config: smtp, clock: clock, random: random, logger: logger)
         } else {
@@ -153,6 +156,7 @@ public struct Services: Sendable {
         Maintenance.register(into: &h, services: self)
         let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
         h.register(RetentionTask.jobKind) { _ in try await retention.run() }
+        enrichment.register(into: &h)
         if let mailer {
             let from = config.mailFrom
             h.register(AccountEmails.mailJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
@@ -214,6 +218,7 @@ public enum Maintenance {
             PeriodicTask(name: "analytics.retention", schedule: try! CronExpression("41 3 * * *")) { _ in
                 NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")
             },
+            VisitorSalts.periodicTask,
         ]
     }
 

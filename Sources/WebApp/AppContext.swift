@@ -13,6 +13,8 @@ struct AppContext: RequestContext {
     var clientIP: String
     /// True when the client reached us over HTTPS (directly or through a trusted proxy).
     var secure: Bool = false
+    /// The country a CDN in front of us reported (CF-IPCountry), only when the peer is a trusted proxy.
+    var cdnCountry: String? = nil
     var identity: AuthenticatedSession? = nil
     /// Workspaces an Agent's departments give them.
     var agentWorkspaces: Set<WorkspaceID> = []

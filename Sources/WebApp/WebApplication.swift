@@ -14,6 +14,7 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     router.add(middleware: ClientMiddleware(trusted: services.config.trustedProxies, baseIsHTTPS: services.config.baseURL.hasPrefix("https://"), baseURL: services.config.baseURL))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     router.add(middleware: BlocklistMiddleware(services: services))
+    router.add(middleware: ScriptPathMiddleware(directory: services.enrichment.scriptPaths))
     let renderer = try Renderer()
     HealthRoutes(services: services, schema: schema).register(on: router)
     SetupRoutes(services: services, renderer: renderer).register(on: router)
@@ -21,13 +22,10 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     AuthRoutes(services: services, renderer: renderer).register(on: router)
     AdminRoutes(services: services, renderer: renderer).register(on: router)
     BeaconRoutes(services: services).register(on: router)
-    // The tracking widget, at the path customers already paste (/widget.php) and at /widget.js.
+    // The tracking widget, at the path customers already paste (/widget.php) and at /widget.js;
+    // ScriptPathMiddleware also serves it at each site's custom path.
     for path in ["/widget.php", "/widget.js"] {
-        router.get(RouterPath(path)) { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/javascript; charset=utf-8", .cacheControl: "public, max-age=300",
-                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
-                     body: .init(byteBuffer: ByteBuffer(string: WidgetScript.source + "\n")))
-        }
+        router.get(RouterPath(path)) { _, _ in WidgetResponse.make() }
     }
     router.get("/assets/opsiq.css") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))

@@ -3,10 +3,9 @@ import Foundation
 
 /// Country lookup over a legacy MaxMind `.dat` file through libGeoIP (Debian's geoip-database ships one).
 /// No GeoIP type leaves this file. Opened in memory, so lookups do not touch the disk.
-public final class GeoIPCountryDatabase: @unchecked Sendable {
-    private let v4: UnsafeMutablePointer<GeoIP>?
-    private let v6: UnsafeMutablePointer<GeoIP>?
-    private let lock = NSLock()
+public final class GeoIPCountryDatabase: Sendable {
+    private let v4: GeoIPHandle
+    private let v6: GeoIPHandle?
     public let path: String
 
     public enum OpenError: Error, CustomStringConvertible {
@@ -24,29 +23,18 @@ public final class GeoIPCountryDatabase: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else { throw OpenError.missing(path) }
-        guard let g = GeoIP_open(path, Int32(GEOIP_MEMORY_CACHE.rawValue)) else { throw OpenError.unreadable(path) }
+        guard let g = GeoIPHandle(path: path) else { throw OpenError.unreadable(path) }
         v4 = g
         let v6path = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("GeoIPv6.dat")
-        v6 = FileManager.default.fileExists(atPath: v6path) ? GeoIP_open(v6path, Int32(GEOIP_MEMORY_CACHE.rawValue)) : nil
-    }
-
-    deinit {
-        if let v4 { GeoIP_delete(v4) }
-        if let v6 { GeoIP_delete(v6) }
+        v6 = FileManager.default.fileExists(atPath: v6path) ? GeoIPHandle(path: v6path) : nil
     }
 
     /// ISO 3166 alpha-2 code, or nil when the address is unknown (private ranges, unassigned).
     public func countryCode(ip: String) -> String? {
-        lock.lock(); defer { lock.unlock() }
-        let code: UnsafePointer<CChar>?
         if ip.contains(":") {
             guard let v6 else { return nil }
-            code = GeoIP_country_code_by_addr_v6(v6, ip)
-        } else {
-            code = GeoIP_country_code_by_addr(v4, ip)
+            return v6.withLock { GeoIPAddress.country(GeoIP_country_code_by_addr_v6($0, ip)) }
         }
-        guard let code else { return nil }
-        let s = String(cString: code)
-        return s.isEmpty || s == "--" ? nil : s
+        return v4.withLock { GeoIPAddress.country(GeoIP_country_code_by_addr($0, ip)) }
     }
 }

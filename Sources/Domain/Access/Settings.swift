@@ -11,6 +11,12 @@ public struct SettingDefinition: Sendable {
         case timeZone
         case currency
         case color
+        /// IP addresses and CIDR ranges, separated by commas or line breaks.
+        case networkList
+        /// Page path patterns (`*` wildcard), separated by commas or line breaks.
+        case pagePatterns
+        /// A path to serve the tracking script at (see `ScriptPath`); "" for none.
+        case scriptPath
     }
     public var name: String
     public var group: String
@@ -54,6 +60,15 @@ public struct SettingDefinition: Sendable {
         case .color:
             guard let s = v.stringValue?.lowercased(), s.count == 7, s.hasPrefix("#"), s.dropFirst().allSatisfy(\.isHexDigit) else { throw bad("must be a colour like #3558e6") }
             return .string(s)
+        case .networkList:
+            guard let s = v.stringValue, s.count <= 20_000 else { throw bad("must be text of at most 20000 characters") }
+            return .string(try TrackingExclusions.normalizeNetworks(s, field: name))
+        case .pagePatterns:
+            guard let s = v.stringValue, s.count <= 20_000 else { throw bad("must be text of at most 20000 characters") }
+            return .string(try TrackingExclusions.normalizePatterns(s, field: name))
+        case .scriptPath:
+            guard let s = v.stringValue else { throw bad("must be text") }
+            return .string(try ScriptPath.validate(s, field: name))
         }
     }
 }
@@ -137,6 +152,9 @@ public struct SettingsService: Sendable {
         SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),
         SettingDefinition("tracking.session_timeout_minutes", group: "Tracking", label: "Session timeout (minutes)", help: "A visit ends after this long without activity.", kind: .integer(5...240), default: .int(30)),
         SettingDefinition("tracking.conversion_events", group: "Tracking", label: "Conversion events", help: "Custom event names that mark a session as converted, separated by commas (e.g. order.completed, signup.completed).", kind: .text(maxLength: 2000), default: .string("")),
+        SettingDefinition("tracking.excluded_ips", group: "Tracking", label: "Excluded IPs", help: "Visitor addresses or ranges that are not tracked, separated by commas: your team's IPs (e.g. 203.0.113.7, 198.51.100.0/24).", kind: .networkList, default: .string("")),
+        SettingDefinition("tracking.excluded_paths", group: "Tracking", label: "Excluded pages", help: "Page patterns that are not tracked, separated by commas; * matches any characters (e.g. /admin/*, /checkout/*/debug).", kind: .pagePatterns, default: .string("")),
+        SettingDefinition("tracking.script_path", group: "Tracking", label: "Tracking script path", help: "Also serve the tracking script at this path on OpsIQ (e.g. /js/site.js); the snippet then uses it. Empty: /widget.php.", kind: .scriptPath, default: .string("")),
         SettingDefinition("branding.color", group: "Branding", label: "Brand colour", help: "Accent colour of the widget and portal.", kind: .color, default: .string("#3558e6")),
         SettingDefinition("retention.days", group: "Data retention", label: "Keep analytics data for (days)", help: "Older raw events are deleted by the daily retention task.", kind: .integer(30...3650), default: .int(395)),
         SettingDefinition("security.max_failed_logins", group: "Security", label: "Failed sign-ins before lockout", help: "Per account and per IP address, within the lockout window.", kind: .integer(3...50), default: .int(5), globalOnly: true),

@@ -16,8 +16,15 @@ struct ClientMiddleware: RouterMiddleware {
         return trusted.contains { $0.contains(a) }
     }
 
+    /// The CDN's country for a request from `peer`: only a trusted proxy's CF-IPCountry is believed,
+    /// and only a real two-letter code ("XX" unknown and "T1" Tor give nil).
+    static func cdnCountry(headers: HTTPFields, peer: String, trusted: [CIDR]) -> String? {
+        CDNCountry.from(header: headers[HTTPField.Name(CDNCountry.headerName)!], peer: peer, trustedProxies: trusted)
+    }
+
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var ctx = context
+        ctx.cdnCountry = Self.cdnCountry(headers: request.headers, peer: ctx.peer, trusted: trusted)
         if isTrusted(ctx.peer) {
             if let xff = request.headers[HTTPField.Name("X-Forwarded-For")!] {
                 let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPAddress($0) != nil }

@@ -337,6 +337,7 @@ struct AdminRoutes: Sendable {
                 if case .forbidden = e { return try await forbidden(ctx, title: "Settings") }
                 return try await settingsPage(request, ctx, siteKey: site, error: e.description)
             }
+            if f["name"] == ScriptPathDirectory.settingName { services.enrichment.scriptPaths.invalidate() }
             let back = "/admin/settings" + (site.map { "?site=\($0)&" } ?? "?") + "flash=" + ("Saved.".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             return AuthRoutes.redirect(back)
         }
@@ -394,10 +395,12 @@ struct AdminRoutes: Sendable {
         var m = withFlash(try await base(ctx, title: "Sites", active: "sites"), request)
         let isAdmin = ctx.identity!.user.role != .agent
         let all = try await services.db.read { try await services.workspaces.all(in: $0) }.filter { ActionRegistry.canAccess(ctx.actor!, $0.id) }
-        m["sites"] = all.map { w -> [String: Any] in
-            ["name": w.name, "domain": w.domain, "siteKey": w.siteKey, "admin": isAdmin, "csrf": ctx.identity!.session.csrfToken,
-             "snippet": "<script src=\"\(services.config.baseURL)/widget.php\" data-site-key=\"\(w.siteKey)\" async></script>"]
+        var rows: [[String: Any]] = []
+        for w in all {
+            rows.append(["name": w.name, "domain": w.domain, "siteKey": w.siteKey, "admin": isAdmin, "csrf": ctx.identity!.session.csrfToken,
+                         "snippet": try await WidgetResponse.snippet(services, w)])
         }
+        m["sites"] = rows
         m["admin"] = isAdmin
         if let (site, value) = secret { m["secret"] = value; m["secretSite"] = site }
         return renderer.html("sites", m)

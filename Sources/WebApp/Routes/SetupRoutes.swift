@@ -54,7 +54,7 @@ struct SetupRoutes: Sendable {
                     owner: .init(email: form["email"], name: form["name"], password: form["password"]),
                     site: .init(name: form["site_name"], domain: form["domain"]))
                 services.logger.info("first-run setup complete", metadata: ["owner": "\(user.email)", "site": "\(site.siteKey)"])
-                let snippet = "<script src=\"\(services.config.baseURL)/widget.php\" data-site-key=\"\(site.siteKey)\" async></script>"
+                let snippet = try await WidgetResponse.snippet(services, site)
                 return renderer.html("setup_done", ["email": user.email, "siteName": site.name, "domain": site.domain,
                                                     "siteKey": site.siteKey, "snippet": snippet], status: .created)
             } catch DomainError.validation(let field, let message) {

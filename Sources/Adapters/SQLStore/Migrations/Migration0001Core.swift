@@ -97,5 +97,6 @@ public let allMigrations: [Migration] = [
     migration0002Access,
     migration0003Tracking,
     migration0004Sessions,
+    migration0005VisitorSalts,
     migration0006Rollups,
 ]
