@@ -161,3 +161,66 @@ import Testing
         }
     }
 }
+
+/// Enrichment and filtering wired into the beacon: excluded addresses and pages, the CDN country from a
+/// trusted proxy, the daily-salted visitor hash, and visits flagged for having no engagement.
+@Suite struct BeaconEnrichmentTests {
+    @Test(arguments: Engine.all)
+    func exclusionsCdnCountrySaltedHashAndNoEngagement(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let s = try makeServices(t, clock: SystemClock(), random: SystemRandom())
+            let site = try await s.setup.createSite(.init(name: "Shop", domain: "shop.example.com"))
+            _ = try await t.db.transaction { tx in
+                try await s.settings.set("tracking.excluded_ips", to: .string("203.0.113.0/24"), workspace: site.id, by: nil, in: tx)
+                try await s.settings.set("tracking.excluded_paths", to: .string("/admin/*"), workspace: site.id, by: nil, in: tx)
+            }
+            let app = Application(router: try buildRouter(services: s, schema: SchemaState()))
+            try await app.test(.live) { client in
+                func post(_ events: [JSONValue], visitor: String? = nil, ip: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+                    var o: [String: JSONValue] = ["site_key": .string(site.siteKey), "events": .array(events)]
+                    if let visitor { o["visitor_id"] = .string(visitor) }
+                    var h: HTTPFields = [.contentType: "text/plain;charset=UTF-8", .origin: "https://shop.example.com", .userAgent: BeaconTests.chrome,
+                                         HTTPField.Name("X-Forwarded-For")!: ip]
+                    h.append(contentsOf: extra)
+                    return try await client.execute(uri: "/beacon.php", method: .post, headers: h, body: ByteBuffer(string: JSONValue.object(o).encoded()))
+                }
+                // An excluded address: acknowledged, nothing stored.
+                #expect(try await post([BeaconTests.event("x1")], visitor: "vexcluded", ip: "203.0.113.9").status == .noContent)
+                // An excluded page is dropped, the other page of the same batch kept.
+                #expect(try await post([BeaconTests.event("a1", extra: ["path": .string("/admin/orders")]), BeaconTests.event("a2")], visitor: "vmixed", ip: "8.8.8.8").status == .noContent)
+                let stored = Set(try await s.tracking.events(site.id, limit: 50).map(\.eventUID))
+                #expect(stored == ["a2"], "\(stored)")
+
+                // CF-IPCountry is believed from the trusted proxy (loopback here) and wins over GeoIP.
+                #expect(try await post([BeaconTests.event("c1")], visitor: "vcdn", ip: "8.8.8.8", headers: [HTTPField.Name("CF-IPCountry")!: "DE"]).status == .noContent)
+                #expect(try await s.tracking.events(site.id, limit: 50).first { $0.eventUID == "c1" }?.country == "DE")
+
+                // No first-party id: the visitor is a salted hash, the same for the same browser and address today.
+                #expect(try await post([BeaconTests.event("h1")], ip: "8.8.4.4").status == .noContent)
+                #expect(try await post([BeaconTests.event("h2")], ip: "8.8.4.4").status == .noContent)
+                #expect(try await post([BeaconTests.event("h3")], ip: "1.1.1.1").status == .noContent)
+                let rows = try await s.tracking.events(site.id, limit: 50)
+                let k1 = try #require(rows.first { $0.eventUID == "h1" }?.visitorKey), k3 = try #require(rows.first { $0.eventUID == "h3" }?.visitorKey)
+                #expect(k1.hasPrefix("h") && k1.count == 32)
+                #expect(rows.first { $0.eventUID == "h2" }?.visitorKey == k1)
+                #expect(k3 != k1)
+                let salt = try await s.enrichment.visitorSalts.salt(now: Date())
+                #expect(!k1.contains(salt) && !salt.isEmpty)
+
+                // Three pages within seconds and nothing else: flagged as a bot visit, left out of the live feed.
+                let now = Date()
+                #expect(try await post((0..<3).map { BeaconTests.event("n\($0)", extra: ["path": .string("/p\($0)")], ts: now.addingTimeInterval(Double($0))) },
+                                       visitor: "vscraper", ip: "8.8.8.8").status == .noContent)
+                // A real visitor reads (an engagement event) and is not flagged.
+                #expect(try await post((0..<3).map { BeaconTests.event("r\($0)", extra: ["path": .string("/p\($0)")], ts: now.addingTimeInterval(Double($0))) }
+                                       + [BeaconTests.event("r9", type: "engagement", extra: ["engaged_ms": .int(5_000)], ts: now.addingTimeInterval(4))],
+                                       visitor: "vreader", ip: "8.8.8.8").status == .noContent)
+                let sessions = try await s.tracking.sessions(site.id, limit: 50)
+                #expect(sessions.first { $0.visitorKey == "vscraper" }?.isBot == true)
+                #expect(sessions.first { $0.visitorKey == "vreader" }?.isBot == false)
+                let live = try await s.trackingMaintenance.activeVisitors(site.id, since: now.addingTimeInterval(-90), limit: 50).map(\.visitorKey)
+                #expect(live.contains("vreader") && !live.contains("vscraper"))
+            }
+        }
+    }
+}

@@ -9,14 +9,14 @@ public struct SQLTrackingStore: TrackingStore {
 
     static let columns = ["workspace_id", "event_uid", "visitor_key", "session_hint", "type", "name", "ts", "received_at", "url", "path", "title", "referrer",
                           "referrer_domain", "source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "country", "device", "browser",
-                          "browser_version", "os", "os_version", "ip", "screen", "lang", "engaged_ms", "scroll_pct", "props", "is_bot"]
+                          "browser_version", "os", "os_version", "ip", "screen", "lang", "engaged_ms", "scroll_pct", "props", "is_bot", "city"]
 
     static func binds(_ e: TrackedEvent) -> [SQLValue] {
         [.int(e.workspaceID.raw), .text(e.eventUID), .text(e.visitorKey), .text(e.sessionHint), .text(e.type), .text(e.name), .int(e.ts.epochMillis),
          .int(e.receivedAt.epochMillis), .text(e.url), .text(e.path), .text(e.title), .text(e.referrer), .text(e.referrerDomain), .text(e.source),
          SQLValue(e.utm["source"]), SQLValue(e.utm["medium"]), SQLValue(e.utm["campaign"]), SQLValue(e.utm["term"]), SQLValue(e.utm["content"]),
          .text(e.country), .text(e.device), .text(e.browser), .text(e.browserVersion), .text(e.os), .text(e.osVersion), .text(e.ip), .text(e.screen),
-         .text(e.lang), .int(e.engagedMs), .int(e.scrollPct), .text(e.props), SQLValue(e.isBot)]
+         .text(e.lang), .int(e.engagedMs), .int(e.scrollPct), .text(e.props), SQLValue(e.isBot), .text(String(e.city.prefix(128)))]
     }
 
     public func insert(_ incoming: [TrackedEvent], rules: [WorkspaceID: SessionRules]) async throws -> Int {
@@ -56,6 +56,12 @@ public struct SQLTrackingStore: TrackingStore {
         try await upsertVisitors(events, in: tx)
         try await upsertRollups(events, started: started, in: tx)
         return inserted
+    }
+
+    /// No engagement: at least three pages within ten seconds and nothing else (no engagement time, scroll,
+    /// click, form or custom event). Real visitors' browsers send engagement events; scripted ones don't.
+    static func noEngagement(_ s: TrackedSession) -> Bool {
+        s.pageviews >= 3 && s.events == s.pageviews && s.engagedMs == 0 && s.lastAt.timeIntervalSince(s.startedAt) <= 10
     }
 
     static func key(_ e: TrackedEvent) -> String { "\(e.workspaceID.raw)|\(e.eventUID)" }
@@ -173,12 +179,15 @@ public struct SQLTrackingStore: TrackingStore {
                 }
                 s.engagedMs += e.engagedMs
                 if converts { s.converted = true }
+                // Re-judged with every event: a visit that later shows engagement is no longer a suspect.
+                s.isBot = e.isBot || Self.noEngagement(s)
                 all[i].session = s
                 all[i].dirty = true
                 eventSlot[Self.key(e)] = i
             } else {
                 let s = TrackedSession(id: 0, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
-                                       pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts)
+                                       pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts,
+                                       isBot: e.isBot)
                 all.append(Open(session: s, ws: e.workspaceID.raw, isNew: true, dirty: false, first: e, bot: e.isBot))
                 index[k] = all.count - 1
                 eventSlot[Self.key(e)] = all.count - 1
@@ -192,10 +201,10 @@ public struct SQLTrackingStore: TrackingStore {
                 let s = all[i].session, e = all[i].first
                 binds += [.int(all[i].ws), .text(s.visitorKey), .int(s.startedAt.epochMillis), .int(s.lastAt.epochMillis), .text(s.entryPath), .text(s.exitPath),
                           .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), .text(e.source), .text(e.referrerDomain), SQLValue(e.utm["campaign"]),
-                          .text(e.country), .text(e.device), .text(e.browser), .text(e.os), SQLValue(e.isBot), SQLValue(s.converted)]
+                          .text(e.country), .text(e.device), .text(e.browser), .text(e.os), SQLValue(s.isBot), SQLValue(s.converted), .text(String(e.city.prefix(128)))]
             }
-            try await tx.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted) VALUES "
-                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "), binds)
+            try await tx.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted, city) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "), binds)
         }
         let freshByWs = Dictionary(grouping: fresh, by: { all[$0].ws })
         for (ws, list) in freshByWs.sorted(by: { $0.key < $1.key }) {
@@ -217,7 +226,8 @@ public struct SQLTrackingStore: TrackingStore {
             var binds: [SQLValue] = []
             for (column, value) in [("last_at", { (s: TrackedSession) in SQLValue.int(s.lastAt.epochMillis) }), ("exit_path", { SQLValue.text($0.exitPath) }),
                                     ("entry_path", { SQLValue.text($0.entryPath) }), ("pageviews", { SQLValue.int(Int64($0.pageviews)) }),
-                                    ("events", { SQLValue.int(Int64($0.events)) }), ("engaged_ms", { SQLValue.int($0.engagedMs) }), ("converted", { SQLValue($0.converted) })] {
+                                    ("events", { SQLValue.int(Int64($0.events)) }), ("engaged_ms", { SQLValue.int($0.engagedMs) }), ("converted", { SQLValue($0.converted) }),
+                                    ("is_bot", { SQLValue($0.isBot) })] {
                 sets.append("\(column) = CASE id " + Array(repeating: "WHEN ? THEN ?", count: part.count).joined(separator: " ") + " END")
                 for i in part { binds += [.int(all[i].session.id), value(all[i].session)] }
             }
@@ -233,7 +243,7 @@ public struct SQLTrackingStore: TrackingStore {
         TrackedSession(id: try r.int("id"), visitorKey: try r.string("visitor_key"), startedAt: try r.date("started_at"), lastAt: try r.date("last_at"),
                        entryPath: try r.string("entry_path"), exitPath: try r.string("exit_path"), pageviews: Int(try r.int("pageviews")), events: Int(try r.int("events")),
                        engagedMs: try r.int("engaged_ms"), source: try r.string("source"), country: try r.string("country"), device: try r.string("device"),
-                       converted: try r.bool("converted"))
+                       converted: try r.bool("converted"), isBot: try r.bool("is_bot"))
     }
 
     public func sessions(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedSession] {
@@ -258,7 +268,7 @@ public struct SQLTrackingStore: TrackingStore {
                             country: try r.string("country"), device: try r.string("device"), browser: try r.string("browser"),
                             browserVersion: try r.string("browser_version"), os: try r.string("os"), osVersion: try r.string("os_version"), ip: try r.string("ip"),
                             screen: try r.string("screen"), lang: try r.string("lang"), engagedMs: try r.int("engaged_ms"), scrollPct: try r.int("scroll_pct"),
-                            props: try r.string("props"), isBot: try r.bool("is_bot"))
+                            props: try r.string("props"), isBot: try r.bool("is_bot"), city: try r.string("city"))
     }
 
     public func rollup(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] {

@@ -7,9 +7,10 @@ public struct BeaconRequest: Sendable {
     public var ip: String
     public var userAgent: String
     public var country: String
+    public var city: String
     public var now: Date
-    public init(body: String, ip: String, userAgent: String, country: String, now: Date) {
-        self.body = body; self.ip = ip; self.userAgent = userAgent; self.country = country; self.now = now
+    public init(body: String, ip: String, userAgent: String, country: String, city: String = "", now: Date) {
+        self.body = body; self.ip = ip; self.userAgent = userAgent; self.country = country; self.city = city; self.now = now
     }
 }
 
@@ -137,7 +138,7 @@ public struct BeaconParser: Sendable {
                     screen: try text(e["screen"], "events[\(i)].screen", max: 32), lang: try text(e["lang"], "events[\(i)].lang", max: 32),
                     engagedMs: max(0, min(try number(e["engaged_ms"], "events[\(i)].engaged_ms") ?? 0, 86_400_000)),
                     scrollPct: max(0, min(try number(e["scroll_pct"], "events[\(i)].scroll_pct") ?? 0, 100)),
-                    props: props, isBot: ua.isBot))
+                    props: props, isBot: ua.isBot, city: r.city))
             } catch let f as Failure {
                 rejected.append((i, f.description))
             } catch {

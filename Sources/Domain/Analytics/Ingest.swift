@@ -134,6 +134,8 @@ public final class TrackingSiteCache: Sendable {
         public var workspace: Workspace
         public var settings: [SettingsService.Resolved]
         public var rules: SessionRules
+        /// Excluded IPs and pages (tracking.excluded_ips, tracking.excluded_paths).
+        public var exclusions: TrackingExclusions
         public func flag(_ name: String) -> Bool {
             if case .bool(true)? = settings.first(where: { $0.name == name })?.value { return true }
             return false
@@ -163,7 +165,7 @@ public final class TrackingSiteCache: Sendable {
         var site: Site?
         if let ws = try await lookup(siteKey) {
             let resolved = try await settings.resolved(workspace: ws.id)
-            site = Site(workspace: ws, settings: resolved, rules: SettingsService.sessionRules(from: resolved))
+            site = Site(workspace: ws, settings: resolved, rules: SettingsService.sessionRules(from: resolved), exclusions: TrackingExclusions(settings: resolved))
         }
         entries.withLock { map in
             if map.count >= maxEntries { map.removeAll(keepingCapacity: true) }

@@ -30,16 +30,18 @@ public struct TrackedEvent: Sendable, Equatable {
     public var scrollPct: Int64
     public var props: String
     public var isBot: Bool
+    /// City from the GeoIP City database when one is configured, else "".
+    public var city: String
 
     public init(workspaceID: WorkspaceID, eventUID: String, visitorKey: String, sessionHint: String, type: String, name: String, ts: Date, receivedAt: Date,
                 url: String, path: String, title: String, referrer: String, referrerDomain: String, source: String, utm: [String: String], country: String,
                 device: String, browser: String, browserVersion: String, os: String, osVersion: String, ip: String, screen: String, lang: String,
-                engagedMs: Int64, scrollPct: Int64, props: String, isBot: Bool) {
+                engagedMs: Int64, scrollPct: Int64, props: String, isBot: Bool, city: String = "") {
         self.workspaceID = workspaceID; self.eventUID = eventUID; self.visitorKey = visitorKey; self.sessionHint = sessionHint; self.type = type
         self.name = name; self.ts = ts; self.receivedAt = receivedAt; self.url = url; self.path = path; self.title = title; self.referrer = referrer
         self.referrerDomain = referrerDomain; self.source = source; self.utm = utm; self.country = country; self.device = device; self.browser = browser
         self.browserVersion = browserVersion; self.os = os; self.osVersion = osVersion; self.ip = ip; self.screen = screen; self.lang = lang
-        self.engagedMs = engagedMs; self.scrollPct = scrollPct; self.props = props; self.isBot = isBot
+        self.engagedMs = engagedMs; self.scrollPct = scrollPct; self.props = props; self.isBot = isBot; self.city = city
     }
 }
 
@@ -58,11 +60,13 @@ public struct TrackedSession: Sendable, Equatable {
     public var country: String
     public var device: String
     public var converted: Bool
+    /// A known bot, a headless browser, or a visit with no engagement (several pages within seconds, nothing else).
+    public var isBot: Bool
     public init(id: Int64, visitorKey: String, startedAt: Date, lastAt: Date, entryPath: String, exitPath: String, pageviews: Int, events: Int,
-                engagedMs: Int64, source: String, country: String, device: String, converted: Bool) {
+                engagedMs: Int64, source: String, country: String, device: String, converted: Bool, isBot: Bool = false) {
         self.id = id; self.visitorKey = visitorKey; self.startedAt = startedAt; self.lastAt = lastAt; self.entryPath = entryPath; self.exitPath = exitPath
         self.pageviews = pageviews; self.events = events; self.engagedMs = engagedMs; self.source = source; self.country = country; self.device = device
-        self.converted = converted
+        self.converted = converted; self.isBot = isBot
     }
     /// One page and under ten seconds of attention.
     public var bounced: Bool { pageviews <= 1 && engagedMs < 10_000 }

@@ -101,15 +101,20 @@ struct BeaconRoutes: Sendable {
             // Blocked visitors and Do Not Track: accepted and dropped, so nothing is stored and nothing retried.
             if try await services.blocklist.match(ctx.clientIP, workspace: site.id) != nil { return reply(.noContent, nil, request) }
             if cached.flag("tracking.respect_dnt"), request.headers[HTTPField.Name("DNT")!] == "1" { return reply(.noContent, nil, request) }
+            // Excluded addresses (the team's office, monitoring): accepted and dropped, before anything is looked up or stored.
+            if cached.exclusions.excludes(ip: ctx.clientIP) { return reply(.noContent, nil, request) }
             let now = services.clock.now()
             let ua = String((request.headers[.userAgent] ?? "").prefix(512))
-            let country = services.geo?.countryCode(ip: ctx.clientIP) ?? "Unknown"
-            // Without a first-party id: a daily-changing salted hash of site, address and browser.
-            let day = Int(now.timeIntervalSince1970 / 86400)
-            let fallback = "h" + services.digests.sha256Hex("\(services.setupToken)|\(day)|\(site.siteKey)|\(ctx.clientIP)|\(ua)").prefix(31)
-            let parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
-                                           request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: country, now: now),
+            // Country (and city with a City database) from GeoIP; a trusted CDN's CF-IPCountry wins.
+            let place = CDNCountry.merge(cdnCountry: ctx.cdnCountry, geo: services.enrichment.geo.locate(ip: ctx.clientIP))
+            // Without a first-party id: a hash of site, address and browser under a random salt that changes daily.
+            let fallback = try await services.enrichment.visitorSalts.visitorHash(siteKey: site.siteKey, ip: ctx.clientIP, userAgent: ua, now: now)
+            var parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
+                                           request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: place.country, city: place.city, now: now),
                                            anonymizeIP: cached.flag("tracking.anonymize_ip"), visitorFallback: fallback)
+            // Excluded pages (e.g. /admin/*) are accepted and dropped.
+            parsed.rows.removeAll { cached.exclusions.excludes(path: $0.path) }
+            if parsed.rows.isEmpty && parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
             // Answered only once the group commit holding these events has committed.
             let stored = try await services.ingest.submit(parsed.rows, rules: cached.rules)
             if parsed.rows.contains(where: { $0.type == "identify" }) { try await attachIdentities(parsed.rows, site: site, now: now) }

@@ -17,5 +17,8 @@ let migration0006Rollups = Migration(version: 6, name: "tracking hourly rollups"
         """,
         // One customer's visitors (devices, browsers) found by customer id as well as by email.
         "CREATE INDEX ix_visitors_customer ON visitors (workspace_id, customer_id)",
+        // City, when a GeoIP City database is configured.
+        "ALTER TABLE tracking_events ADD COLUMN city \(d.varchar(128)) NOT NULL DEFAULT ''",
+        "ALTER TABLE tracking_sessions ADD COLUMN city \(d.varchar(128)) NOT NULL DEFAULT ''",
     ]
 }
