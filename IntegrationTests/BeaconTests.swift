@@ -144,6 +144,11 @@ import Testing
             let timeline = try await s.tracking.events(site.id, limit: 20).filter { $0.visitorKey == "vjane" }
             #expect(timeline.map(\.type) == ["identify", "server", "server"], "browser and server events share one timeline")
             #expect(timeline.last?.name == "order.completed" && timeline[1].props.contains("\"new_plan\":\"pro\""))
+            // The token is never stored: the identify event keeps the verified customer; a forged one is marked refused.
+            let all = try await s.tracking.events(site.id, limit: 20)
+            #expect(!all.contains { $0.props.contains(String(token.prefix(20))) })
+            #expect(timeline[0].props.contains("\"verified\":true") && timeline[0].props.contains("cust_1001"))
+            #expect(all.first { $0.eventUID == "i2" }?.props.contains("token_refused") == true)
         }
     }
 

@@ -121,7 +121,10 @@ public struct Services: Sendable {
         self.visitors = SQLVisitorLookup(db: db)
         self.trackingMaintenance = SQLTrackingMaintenance(db: db)
         // SQLite has one writer anyway; on MariaDB two lanes overlap one transaction's commit with the next one's work.
-        self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity)
+        let visitorStore = self.visitors
+        self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity) { events in
+            try await IdentityResolution.attach(events, visitors: visitorStore)
+        }
         let siteLookup = workspaces
         self.trackingSites = TrackingSiteCache(settings: settings, clock: clock) { key in try await db.read { try await siteLookup.find(siteKey: key, in: $0) } }
         self.enrichment = Enrichment(config: config, logger: logger, db: db, settings: settings, workspaces: workspaces, country: geo, digests: digests, clock: clock, random: random)

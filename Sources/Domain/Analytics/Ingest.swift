@@ -15,6 +15,8 @@ public final class TrackingIngest: Sendable {
     public let capacity: Int
     public let maxGroup: Int
     public let lanes: Int
+    /// Runs after each batch is committed, with its events (attaching identities to visitors).
+    let afterInsert: @Sendable ([TrackedEvent]) async throws -> Void
 
     struct Item: Sendable {
         var events: [TrackedEvent]
@@ -36,8 +38,10 @@ public final class TrackingIngest: Sendable {
     }
     private let state: Mutex_<State>
 
-    public init(store: any TrackingStore, lanes: Int = 2, capacity: Int = 20_000, maxGroup: Int = 2_000) {
+    public init(store: any TrackingStore, lanes: Int = 2, capacity: Int = 20_000, maxGroup: Int = 2_000,
+                afterInsert: @escaping @Sendable ([TrackedEvent]) async throws -> Void = { _ in }) {
         self.store = store
+        self.afterInsert = afterInsert
         self.lanes = max(1, lanes)
         self.capacity = max(1, capacity)
         self.maxGroup = max(1, maxGroup)
@@ -103,7 +107,12 @@ public final class TrackingIngest: Sendable {
             for item in group { rules[item.events[0].workspaceID] = item.rules }
             let result: Result<Int, any Error>
             let started = ContinuousClock.now
-            do { result = .success(try await store.insert(group.flatMap(\.events), rules: rules)) } catch { result = .failure(error) }
+            do {
+                let events = group.flatMap(\.events)
+                let n = try await store.insert(events, rules: rules)
+                try await afterInsert(events)
+                result = .success(n)
+            } catch { result = .failure(error) }
             let took = ContinuousClock.now - started
             let n = group.reduce(0) { $0 + $1.events.count }
             state.withLock { s in

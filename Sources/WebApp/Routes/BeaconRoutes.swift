@@ -57,27 +57,6 @@ struct BeaconRoutes: Sendable {
         return URL(string: services.config.baseURL)?.host?.lowercased() == host
     }
 
-    /// `identify` events name the visitor: a signed token (checked against the site secret) or the fields pushed.
-    func attachIdentities(_ rows: [TrackedEvent], site: Workspace, now: Date) async throws {
-        for row in rows where row.type == "identify" {
-            guard case .object(let id)? = try? JSONValue.parse(row.props) else { continue }
-            var email = id["email"]?.stringValue?.lowercased(), name = id["name"]?.stringValue
-            var customer = id["customer_id"]?.stringValue ?? id["id"]?.stringValue ?? id["id"]?.intValue.map(String.init)
-            if let token = id["token"]?.stringValue {
-                do {
-                    let claims = try IdentityTokenVerifier(digests: services.digests).verify(token, siteKey: site.siteKey, secret: site.siteSecret, now: now)
-                    email = claims.email; name = claims.name; customer = claims.customerID
-                } catch {
-                    services.logger.notice("identity token refused", metadata: ["site": "\(site.siteKey)", "reason": "\(error)"])
-                    continue
-                }
-            }
-            guard email != nil || customer != nil else { continue }
-            try await services.visitors.attachIdentity(site.id, visitorKey: row.visitorKey, email: email.map { String($0.prefix(190)) },
-                                                       customerID: customer.map { String($0.prefix(190)) }, name: name.map { String($0.prefix(190)) })
-        }
-    }
-
     func beacon(_ request: Request, _ ctx: AppContext) async -> Response {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: Self.maxBody) } catch {
@@ -115,9 +94,12 @@ struct BeaconRoutes: Sendable {
             // Excluded pages (e.g. /admin/*) are accepted and dropped.
             parsed.rows.removeAll { cached.exclusions.excludes(path: $0.path) }
             if parsed.rows.isEmpty && parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
-            // Answered only once the group commit holding these events has committed.
+            // Identity tokens are checked now, against the site secret, and replaced by the customer they name.
+            for i in parsed.rows.indices where parsed.rows[i].type == "identify" {
+                parsed.rows[i].props = IdentityResolution.resolve(parsed.rows[i].props, siteKey: site.siteKey, secret: site.siteSecret, digests: services.digests, now: now)
+            }
+            // Answered once the events are committed (or durably spooled, when the spool is on).
             let stored = try await services.ingest.submit(parsed.rows, rules: cached.rules)
-            if parsed.rows.contains(where: { $0.type == "identify" }) { try await attachIdentities(parsed.rows, site: site, now: now) }
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
             if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
             services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "rejected"], by: Double(parsed.rejected.count))
