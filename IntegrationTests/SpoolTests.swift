@@ -60,6 +60,8 @@ import Testing
             #expect(oversize.records == [Self.record(0, 3, size: 100)], "at least one record even when it exceeds maxBytes")
             try await spool.acknowledge(byBytes.end)
             try await spool.acknowledge(first.end)  // an older position is ignored
+            let insideARecord = SpoolPosition(segment: byBytes.end.segment, offset: byBytes.end.offset + 50)
+            await #expect(throws: FileSpoolError.self, "a position inside a record is refused") { try await spool.acknowledge(insideARecord) }
             #expect(try await Self.readAll(spool).map { Self.parse($0)!.index } == Array(5..<10))
             #expect(spool.pendingBytes == 0)
             #expect(try await spool.next(maxRecords: 10, maxBytes: 1 << 20, wait: .zero) == nil)

@@ -7,14 +7,18 @@ extension FileSpool {
     public func next(maxRecords: Int, maxBytes: Int, wait: Duration) async throws -> SpoolBatch? {
         precondition(maxRecords > 0, "maxRecords must be positive")
         if wait > .zero, try !hasData() { await waitForData(upTo: wait) }
-        let (from, segments, pending) = try state.withLock { s in
-            if let failure = s.failure { throw failure }
-            if s.closed { throw FileSpoolError.closed(directory: directory) }
-            return (s.acknowledged, s.segments, s.pendingBytes)
-        }
-        guard pending > 0 else { return nil }
+        // The snapshot is taken on the reader thread, after any acknowledgement queued before it.
         return try await onReaderThread {
-            try self.read(from: from, segments: segments, maxRecords: maxRecords, maxBytes: maxBytes)
+            let (from, segments, pending) = try self.state.withLock { s in
+                if let failure = s.failure { throw failure }
+                if s.closed { throw FileSpoolError.closed(directory: self.directory) }
+                return (s.acknowledged, s.segments, s.pendingBytes)
+            }
+            guard pending > 0,
+                  let batch = try self.read(from: from, segments: segments, maxRecords: maxRecords, maxBytes: maxBytes)
+            else { return nil }
+            self.state.withLock { _ = $0.issuedEnds.insert(batch.end) }
+            return batch
         }
     }
 
@@ -118,6 +122,9 @@ extension FileSpool {
             guard end.offset <= s.segments[index].size else {
                 throw FileSpoolError.invalidPosition(end, reason: "past the synced end of its segment (\(s.segments[index].size))")
             }
+            guard s.issuedEnds.contains(end) || end.offset == s.segments[index].size else {
+                throw FileSpoolError.invalidPosition(end, reason: "not the end of a batch returned by next")
+            }
             var freed = 0
             var at = s.acknowledged
             for segment in s.segments where segment.id >= at.segment && segment.id <= end.segment {
@@ -137,6 +144,7 @@ extension FileSpool {
         try Self.writeCheckpoint(plan.position, directory: directory)
         let removed: [UInt64] = state.withLock { s in
             s.acknowledged = plan.position
+            s.issuedEnds = s.issuedEnds.filter { $0 > end }
             s.pendingBytes -= plan.freed
             let gone = s.segments.prefix { $0.id < plan.position.segment }.map(\.id)
             s.segments.removeFirst(gone.count)

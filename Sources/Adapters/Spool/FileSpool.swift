@@ -52,6 +52,10 @@ public final class FileSpool: DurableSpool {
         var cancelledWaiters: Set<UInt64> = []
         var nextWaiterID: UInt64 = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Batch ends `next` handed out since the last acknowledgement: the only positions `acknowledge`
+        /// accepts besides a segment's end, since a checkpoint inside a record would make recovery cut
+        /// everything after it.
+        var issuedEnds: Set<SpoolPosition> = []
 
         var end: SpoolPosition { SpoolPosition(segment: segments[segments.count - 1].id, offset: segments[segments.count - 1].size) }
     }
@@ -131,7 +135,12 @@ public final class FileSpool: DurableSpool {
             switch outcome {
             case .fail(let error): cont.resume(throwing: error)
             case .queued: break
-            case .startWriter: writerThread.submit { _ in self.writeQueued() }
+            case .startWriter:
+                writerThread.submit { work in
+                    // Only when the pool was shut down under us: never write from the submitting thread.
+                    guard case .active = work else { return self.fail(nil, FileSpoolError.closed(directory: self.directory)) }
+                    self.writeQueued()
+                }
             }
         }
     }
@@ -233,7 +242,7 @@ public final class FileSpool: DurableSpool {
 
     /// Stops the spool after a failed write or sync: this round's appenders get the error, queued and later
     /// ones get `FileSpoolError.failed`.
-    private func fail(_ round: Round, _ error: any Error) {
+    private func fail(_ round: Round?, _ error: any Error) {
         let failure = FileSpoolError.failed(directory: directory, cause: "\(error)")
         let (queued, idle) = state.withLock { s in
             s.failure = failure
@@ -242,7 +251,7 @@ public final class FileSpool: DurableSpool {
             defer { s.queuedAppenders = []; s.queue = []; s.idleWaiters = [] }
             return (s.queuedAppenders, s.idleWaiters)
         }
-        for a in round.appenders { a.resume(throwing: error) }
+        for a in round?.appenders ?? [] { a.resume(throwing: error) }
         for a in queued { a.resume(throwing: failure) }
         for w in idle { w.resume() }
         wakeReaders()
