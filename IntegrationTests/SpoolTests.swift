@@ -268,7 +268,12 @@ import Testing
             #expect(r.stderr.contains(dir) && r.stderr.contains("in use"), "\(r.stderr)")
 
             await spool.close()
+            // Releasing a spool without close() frees the lock too.
+            var dropped: FileSpool? = try FileSpool(directory: dir)
+            try await dropped?.append(Self.record(0, 0))
+            dropped = nil
             let reopened = try FileSpool(directory: dir)
+            #expect(try await Self.readAll(reopened) == [Self.record(0, 0)])
             await reopened.close()
         }
     }
