@@ -3,6 +3,7 @@ import ArgumentParser
 import Composition
 import Domain
 import Foundation
+import Glibc
 import Logging
 import Ports
 
@@ -13,7 +14,7 @@ import Ports
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
-        subcommands: [All.self], defaultSubcommand: All.self)
+        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self], defaultSubcommand: All.self)
 
     struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")
@@ -191,4 +192,81 @@ struct NullLog: DomainLog {
     func info(_ message: String, _ metadata: [String: String]) {}
     func warning(_ message: String, _ metadata: [String: String]) {}
     func error(_ message: String, _ metadata: [String: String]) {}
+}
+
+/// `opsiq-bench spool`: appends per second into a `FileSpool` from many concurrent appenders, then the drain rate.
+struct SpoolBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "spool", abstract: "Durable spool: group-committed appends and drain rate.")
+    @Option(help: "Concurrent appenders.") var appenders: Int = 64
+    @Option(help: "Records per appender.") var records: Int = 1_000
+    @Option(help: "Record size in bytes.") var size: Int = 600
+    @Option(help: "Spool directory (default: a fresh temporary one, removed afterwards).") var dir: String?
+
+    func run() async throws {
+        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-spool-bench-\(UUID().uuidString)").path
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let spool = try FileSpool(directory: directory, maxPendingBytes: 4 << 30)
+        let record = [UInt8](repeating: 0x61, count: size)
+        let (appenders, records) = (self.appenders, self.records)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<appenders {
+                group.addTask { for _ in 0..<records { try await spool.append(record) } }
+            }
+            try await group.waitForAll()
+        }
+        let appendSeconds = (ContinuousClock.now - start).seconds
+        let total = appenders * records
+        let syncs = spool.syncCount
+        let drainStart = ContinuousClock.now
+        var drained = 0
+        while let batch = try await spool.next(maxRecords: 1_000, maxBytes: 4 << 20, wait: .zero) {
+            drained += batch.records.count
+            try await spool.acknowledge(batch.end)
+        }
+        let drainSeconds = (ContinuousClock.now - drainStart).seconds
+        await spool.close()
+        print(String(format: "spool: %d appenders × %d records of %d bytes: %.0f appends/s (%d fdatasyncs, %.1f records per sync); drain %d records: %.0f records/s",
+                     appenders, records, size, Double(total) / appendSeconds, syncs, Double(total) / Double(max(syncs, 1)),
+                     drained, Double(drained) / drainSeconds))
+    }
+}
+
+/// `opsiq-bench spool-append` (test helper for the crash test): appends until killed, and after each append
+/// returns writes "<appender> <index>\n" to stdout with one unbuffered write.
+struct SpoolAppendHelper: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "spool-append", abstract: "Test helper: append until killed.", shouldDisplay: false)
+    @Option var dir: String
+    @Option var appenders: Int = 16
+    @Option var size: Int = 600
+
+    func run() async throws {
+        let spool = try FileSpool(directory: dir, maxSegmentBytes: 256 << 10)
+        let size = self.size
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for a in 0..<appenders {
+                group.addTask {
+                    var n = 0
+                    while true {
+                        try await spool.append(spoolTestRecord(appender: a, index: n, size: size))
+                        let line = Array("\(a) \(n)\n".utf8)
+                        _ = line.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+                        n += 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// "<appender>:<index>:" padded with dots to `size` bytes.
+func spoolTestRecord(appender: Int, index: Int, size: Int) -> [UInt8] {
+    var bytes = Array("\(appender):\(index):".utf8)
+    if bytes.count < size { bytes += [UInt8](repeating: 0x2E, count: size - bytes.count) }
+    return bytes
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
