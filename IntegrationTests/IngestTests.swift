@@ -1,4 +1,8 @@
 import Adapters
+import Composition
+import Hummingbird
+import HummingbirdTesting
+@testable import WebApp
 import Domain
 import Foundation
 import Ports
@@ -197,5 +201,83 @@ import Testing
                 }
             }
         }
+    }
+}
+
+/// The spooled path (the MariaDB default): a beacon is answered once its events are fsync'd to the local
+/// spool; the drainer stores them. What survives: everything acknowledged, across a database outage and a restart.
+@Suite struct SpooledIngestTests {
+    static func tempDir() -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-spool-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test(arguments: Engine.all)
+    func beaconsOverHTTPAreSpooledThenStored(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let spool = try FileSpool(directory: Self.tempDir())
+            let s = try makeServices(t, clock: SystemClock(), random: SystemRandom(), spool: spool)
+            let site = try await s.setup.createSite(.init(name: "Shop", domain: "shop.example.com"))
+            let payload = #"{"site_key":"\#(site.siteKey)","customer":{"id":"c7","email":"ann@example.com","name":"Ann"},"iat":\#(Int(Date().timeIntervalSince1970)),"exp":\#(Int(Date().timeIntervalSince1970) + 900)}"#
+            let mac = s.digests.hmacSHA256(key: Array(site.siteSecret.utf8), message: Array(payload.utf8)).hexString
+            let token = Data(payload.utf8).base64EncodedString() + "." + mac
+            try await Application(router: try buildRouter(services: s, schema: SchemaState())).test(.live) { client in
+                for i in 0..<20 {
+                    var events = [BeaconTests.event("sp\(i)")]
+                    if i == 0 { events.append(BeaconTests.event("id0", type: "identify", extra: ["identity": .object(["token": .string(token)])])) }
+                    let r = try await client.execute(uri: "/beacon.php", method: .post, headers: [.origin: "https://shop.example.com", .userAgent: BeaconTests.chrome],
+                                                     body: BeaconTests.body(site.siteKey, events, visitor: "vann\(i % 2)"))
+                    #expect(r.status == .noContent)
+                }
+            }
+            #expect(await s.ingest.waitUntilDrained(timeout: .seconds(20)))
+            #expect(try await s.tracking.count(site.id) == 21)
+            #expect(try await s.visitors.visitorKey(site.id, email: "ann@example.com") == "vann0", "identity attached after the drained insert")
+            #expect(try await s.tracking.sessions(site.id, limit: 10).count == 2)
+            s.ingest.stopDraining()
+            await spool.close()
+        }
+    }
+
+    @Test(arguments: Engine.all)
+    func acknowledgedEventsSurviveADatabaseOutageAndARestart(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let dir = Self.tempDir()
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            // The database is down: beacons are still acknowledged (durably spooled); the drainer keeps retrying.
+            var spool: FileSpool? = try FileSpool(directory: dir)
+            let down = TrackingIngest(store: IngestTests.FailingStore(), spool: spool)
+            for i in 0..<50 { #expect(try await down.submit([IngestTests.ev("o\(i)", "v\(i % 5)", "pageview", "/", at: t0.addingTimeInterval(Double(i)))], rules: SessionRules()) == 1) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(down.stats.failures >= 1 && down.stats.events == 0, "nothing stored while the database is down")
+            down.stopDraining()
+            try await Task.sleep(for: .milliseconds(400))  // the drainer notices the stop within its 200 ms wait
+            await spool?.close()
+            spool = nil
+            // The process restarts with the database back: the spool from before is drained into the store.
+            let reopened = try FileSpool(directory: dir)
+            #expect(reopened.pendingBytes > 0)
+            let store = SQLTrackingStore(db: t.db)
+            let up = TrackingIngest(store: store, spool: reopened)
+            up.startDraining()
+            #expect(await up.waitUntilDrained(timeout: .seconds(20)))
+            #expect(try await store.count(WorkspaceID(1)) == 50, "every acknowledged event is in the store, once")
+            up.stopDraining()
+            await reopened.close()
+        }
+    }
+
+    @Test func aFullSpoolAnswersOverloaded() async throws {
+        let spool = try FileSpool(directory: Self.tempDir(), maxPendingBytes: 4_096)
+        let ingest = TrackingIngest(store: IngestTests.FailingStore(), spool: spool)
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        var overloaded = false
+        for i in 0..<100 {
+            do { _ = try await ingest.submit([IngestTests.ev("f\(i)", "v", "pageview", "/", at: t0)], rules: SessionRules()) } catch is IngestOverloaded { overloaded = true; break }
+        }
+        #expect(overloaded, "a spool at its byte limit refuses (503) instead of growing")
+        ingest.stopDraining()
+        await spool.close()
     }
 }

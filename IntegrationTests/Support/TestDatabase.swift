@@ -82,14 +82,14 @@ struct TestDatabase: Sendable {
 
 /// Services over a test database, with a manual clock and seeded randomness.
 func makeServices(_ t: TestDatabase, clock: any TimeSource = ManualClock(), random: any RandomSource = SeededRandom(),
-                  env: [String: String] = [:]) throws -> Services {
+                  env: [String: String] = [:], spool: (any DurableSpool)? = nil) throws -> Services {
     var values = ["OPSIQ_DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-data-\(UUID().uuidString)").path,
                   "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32)]
     for (k, v) in env { values[k] = v }
     let config = try AppConfig.load(environment: values)
     let key = MasterKey.decode(values["OPSIQ_MASTER_KEY"]!)!
     return Services(config: config, logger: TestDatabase.logger, db: t.db, clock: clock, random: random,
-                    secrets: try AESGCMSecretBox(masterKey: key), setupToken: deriveSetupToken(masterKey: key))
+                    secrets: try AESGCMSecretBox(masterKey: key), setupToken: deriveSetupToken(masterKey: key), spool: spool)
 }
 
 @Suite struct MariaDBLegTests {

@@ -57,13 +57,18 @@ public struct AppConfig: Sendable {
     public var mailFrom: MailAddress
     /// Tracking events that may wait to be written before beacons are answered 503 (back-pressure).
     public var ingestQueueCapacity: Int
+    /// Beacons answered once their events are in a local fsync'd spool (OPSIQ_DATA_DIR/spool/web-<port>),
+    /// drained into the database in large transactions (on by default with MariaDB).
+    public var ingestSpool: Bool
+    /// Bytes the spool may hold before beacons are answered 503.
+    public var ingestSpoolMaxBytes: Int
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
         "OPSIQ_CONFIG_FILE", "OPSIQ_DATABASE_URL", "OPSIQ_DATA_DIR", "OPSIQ_MASTER_KEY", "OPSIQ_MASTER_KEY_PREVIOUS", "OPSIQ_HOST", "OPSIQ_PORT",
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
-        "OPSIQ_INGEST_QUEUE",
+        "OPSIQ_INGEST_QUEUE", "OPSIQ_INGEST_SPOOL", "OPSIQ_INGEST_SPOOL_MAX_MB",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -181,6 +186,13 @@ public struct AppConfig: Sendable {
         }
         jobLeaseSeconds = try int("OPSIQ_JOB_LEASE_SECONDS", 300, 5...86400)
         ingestQueueCapacity = try int("OPSIQ_INGEST_QUEUE", 20_000, 100...1_000_000)
+        switch (get("OPSIQ_INGEST_SPOOL") ?? "auto").lowercased() {
+        case "auto": ingestSpool = !database.isEmbedded
+        case "true", "1", "yes", "on": ingestSpool = true
+        case "false", "0", "no", "off": ingestSpool = false
+        case let other: throw ConfigError("OPSIQ_INGEST_SPOOL", "must be auto, on or off; got '\(other)'")
+        }
+        ingestSpoolMaxBytes = try int("OPSIQ_INGEST_SPOOL_MAX_MB", 512, 16...65_536) << 20
         shutdownGraceSeconds = try int("OPSIQ_SHUTDOWN_GRACE_SECONDS", 30, 0...3600)
         geoIPPath = get("OPSIQ_GEOIP_PATH") ?? "/usr/share/GeoIP/GeoIP.dat"
         geoIPCityPath = get("OPSIQ_GEOIP_CITY_PATH")

@@ -62,7 +62,7 @@ public struct Services: Sendable {
 
     /// Builds the services for `config`. Opening MariaDB is lazy, so this succeeds while the database is down.
     public static func build(config: AppConfig, logger: Logger, clock: any TimeSource = SystemClock(),
-                             random: any RandomSource = SystemRandom()) throws -> Services {
+                             random: any RandomSource = SystemRandom(), spool: (any DurableSpool)? = nil) throws -> Services {
         let key = try MasterKey.resolve(config, random: random)
         let secrets = try AESGCMSecretBox(masterKey: key, previousKeys: config.previousMasterKeys)
         let db: any SQLDatabase
@@ -77,11 +77,12 @@ public struct Services: Sendable {
             db = MariaDBDatabase(config: c, logger: logger)
         }
         return Services(config: config, logger: logger, db: db, clock: clock, random: random, secrets: secrets,
-                        setupToken: deriveSetupToken(masterKey: key))
+                        setupToken: deriveSetupToken(masterKey: key), spool: spool)
     }
 
     /// Wires services over an already-open database (tests pass their own database and clock).
-    public init(config: AppConfig, logger: Logger, db: any SQLDatabase, clock: any TimeSource, random: any RandomSource, secrets: any SecretBox, setupToken: String, mailer: (any MailSender)? = nil) {
+    public init(config: AppConfig, logger: Logger, db: any SQLDatabase, clock: any TimeSource, random: any RandomSource, secrets: any SecretBox, setupToken: String, mailer: (any MailSender)? = nil,
+                spool: (any DurableSpool)? = nil) {
         self.setupToken = setupToken
         self.config = config
         self.logger = logger
@@ -122,7 +123,9 @@ public struct Services: Sendable {
         self.trackingMaintenance = SQLTrackingMaintenance(db: db)
         // SQLite has one writer anyway; on MariaDB two lanes overlap one transaction's commit with the next one's work.
         let visitorStore = self.visitors
-        self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity) { events in
+        let ingestLog = logger
+        self.ingest = TrackingIngest(store: self.tracking, lanes: db.dialect == .mariadb ? 2 : 1, capacity: config.ingestQueueCapacity, spool: spool,
+                                     log: { ingestLog.warning("\($0)") }) { events in
             try await IdentityResolution.attach(events, visitors: visitorStore)
         }
         let siteLookup = workspaces

@@ -19,7 +19,21 @@ struct WebMain {
         let logger = Bootstrap.logging(config: config, label: "opsiq.web")
         let services: Services
         do {
-            services = try Services.build(config: config, logger: logger)
+            var spool: (any DurableSpool)?
+            if config.ingestSpool {
+                let dir = (config.dataDir as NSString).appendingPathComponent("spool/web-\(config.port)")
+                do {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    let s = try Adapters_FileSpool(directory: dir, maxPendingBytes: config.ingestSpoolMaxBytes)
+                    if s.truncatedTailBytes > 0 { logger.warning("tracking spool: cut \(s.truncatedTailBytes) bytes of an unfinished write (never acknowledged)") }
+                    if s.pendingBytes > 0 { logger.notice("tracking spool: \(s.pendingBytes) bytes from the last run will be stored now") }
+                    spool = s
+                } catch {
+                    throw ConfigError("OPSIQ_INGEST_SPOOL", "cannot open the tracking spool in \(dir): \(error)")
+                }
+            }
+            services = try Services.build(config: config, logger: logger, spool: spool)
+            services.ingest.startDraining()
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("opsiq-web: \(error)\n".utf8))
             exit(2)

@@ -17,6 +17,12 @@ public final class TrackingIngest: Sendable {
     public let lanes: Int
     /// Runs after each batch is committed, with its events (attaching identities to visitors).
     let afterInsert: @Sendable ([TrackedEvent]) async throws -> Void
+    /// With a spool, a beacon is answered as soon as its events are durably spooled (fdatasync'd), and one
+    /// drainer moves them into the store in large transactions; without one, after its group commits.
+    public let spool: (any DurableSpool)?
+    let log: @Sendable (String) -> Void
+    /// Records (beacons) and bytes the drainer takes into one transaction.
+    public let drainRecords: Int
 
     struct Item: Sendable {
         var events: [TrackedEvent]
@@ -35,13 +41,20 @@ public final class TrackingIngest: Sendable {
         var events = 0
         var failures = 0
         var writeSeconds = 0.0
+        var draining = false
+        var stopDraining = false
+        var corruptRecords = 0
     }
     private let state: Mutex_<State>
 
     public init(store: any TrackingStore, lanes: Int = 2, capacity: Int = 20_000, maxGroup: Int = 2_000,
+                spool: (any DurableSpool)? = nil, drainRecords: Int = 2_000, log: @escaping @Sendable (String) -> Void = { _ in },
                 afterInsert: @escaping @Sendable ([TrackedEvent]) async throws -> Void = { _ in }) {
         self.store = store
         self.afterInsert = afterInsert
+        self.spool = spool
+        self.drainRecords = max(1, drainRecords)
+        self.log = log
         self.lanes = max(1, lanes)
         self.capacity = max(1, capacity)
         self.maxGroup = max(1, maxGroup)
@@ -55,6 +68,9 @@ public final class TrackingIngest: Sendable {
         return (s.waiting, s.peakWaiting, s.groups, s.events, s.writeSeconds, s.failures)
     }
 
+    /// Bytes spooled and not yet in the store (0 without a spool).
+    public var spooledBytes: Int { spool?.pendingBytes ?? 0 }
+
     func lane(of e: TrackedEvent) -> Int {
         var h = Hasher()
         h.combine(e.workspaceID.raw)
@@ -66,6 +82,13 @@ public final class TrackingIngest: Sendable {
     /// Throws `IngestOverloaded` without waiting when the queue is full, or the store's error.
     public func submit(_ events: [TrackedEvent], rules: SessionRules) async throws -> Int {
         guard let first = events.first else { return 0 }
+        if let spool {
+            do { try await spool.append(TrackedEventCodec.encode(events, rules: rules)) } catch let full as SpoolFull {
+                throw IngestOverloaded(waiting: full.pendingBytes)
+            }
+            startDraining()
+            return events.count
+        }
         let lane = lane(of: first)
         return try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int, any Error>) in
             enum Outcome: Sendable { case full, queued, start }
@@ -127,6 +150,90 @@ public final class TrackingIngest: Sendable {
                 }
             }
         }
+    }
+}
+
+extension TrackingIngest {
+    /// Starts the spool's drainer (once; a no-op without a spool). Call at start-up so that events spooled
+    /// before a crash or a restart reach the store even before the next beacon arrives.
+    public func startDraining() {
+        guard let spool else { return }
+        let start: Bool = state.withLock { s in
+            if s.draining { return false }
+            s.draining = true; s.stopDraining = false
+            return true
+        }
+        if start { Task(priority: .high) { await self.drainSpool(spool) } }
+    }
+
+    /// Asks the drainer to stop after its current batch (what is left stays in the spool for the next start).
+    public func stopDraining() { state.withLock { $0.stopDraining = true } }
+
+    /// Waits until everything spooled so far is in the store (tests, shutdown), or `timeout` passes.
+    @discardableResult
+    public func waitUntilDrained(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while (spool?.pendingBytes ?? 0) > 0 {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
+    /// The one consumer of the spool: a batch of beacons at a time into one transaction, acknowledged only
+    /// after it committed. A failing store is retried (with backoff) until it works: nothing spooled is dropped,
+    /// and a batch stored but not acknowledged (crash) is stored again harmlessly, as events are de-duplicated by id.
+    func drainSpool(_ spool: any DurableSpool) async {
+        var backoff = 0.05
+        while !state.withLock({ $0.stopDraining }) {
+            let batch: SpoolBatch
+            do {
+                guard let b = try await spool.next(maxRecords: drainRecords, maxBytes: 16 << 20, wait: .milliseconds(200)) else { continue }
+                batch = b
+            } catch {
+                log("tracking spool unreadable: \(error)")
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            var events: [TrackedEvent] = []
+            var rules: [WorkspaceID: SessionRules] = [:]
+            for record in batch.records {
+                do {
+                    let (e, r) = try TrackedEventCodec.decode(record)
+                    if let ws = e.first?.workspaceID { rules[ws] = r }
+                    events += e
+                } catch {
+                    state.withLock { $0.corruptRecords += 1 }
+                    log("skipped a spool record that cannot be read: \(error)")
+                }
+            }
+            while !events.isEmpty {
+                let started = ContinuousClock.now
+                do {
+                    _ = try await store.insert(events, rules: rules)
+                    try await afterInsert(events)
+                    let took = ContinuousClock.now - started
+                    state.withLock { s in
+                        s.groups += 1; s.events += events.count
+                        s.writeSeconds += Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+                    }
+                    backoff = 0.05
+                    break
+                } catch {
+                    state.withLock { $0.failures += 1 }
+                    log("storing spooled tracking events failed, retrying in \(backoff) s: \(error)")
+                    try? await Task.sleep(for: .seconds(backoff))
+                    backoff = min(backoff * 2, 5)
+                }
+            }
+            while true {
+                do { try await spool.acknowledge(batch.end); break } catch {
+                    log("acknowledging the tracking spool failed: \(error)")
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        state.withLock { $0.draining = false }
     }
 }
 

@@ -87,6 +87,7 @@ struct HealthRoutes: Sendable {
         out += "# HELP opsiq_ingest_transactions_total Group-commit transactions of tracking events.\n# TYPE opsiq_ingest_transactions_total counter\n"
         out += "opsiq_ingest_transactions_total{result=\"committed\"} \(ingest.groups)\nopsiq_ingest_transactions_total{result=\"failed\"} \(ingest.failures)\n"
         out += "# HELP opsiq_ingest_events_total Tracking events committed by the group commit.\n# TYPE opsiq_ingest_events_total counter\nopsiq_ingest_events_total \(ingest.events)\n"
+        out += "# HELP opsiq_ingest_spool_bytes Tracking events spooled on disk and not yet in the database.\n# TYPE opsiq_ingest_spool_bytes gauge\nopsiq_ingest_spool_bytes \(services.ingest.spooledBytes)\n"
         out += "# HELP opsiq_ingest_write_seconds_total Seconds spent in group-commit transactions.\n# TYPE opsiq_ingest_write_seconds_total counter\nopsiq_ingest_write_seconds_total \(ingest.writeSeconds)\n"
         out += services.metrics.render(help: [
             "opsiq_http_requests_total": "HTTP requests served, by method and status.",
