@@ -27,9 +27,10 @@ public final class Blocklist: Sendable {
 
     /// The block that applies to `ip`: installation-wide entries always, a site's entries when `workspace` is that site.
     public func match(_ ip: String, workspace: WorkspaceID? = nil) async throws -> BlockedNetwork? {
-        guard let addr = IPAddress(ip) else { return nil }
+        let list = try await entries()
+        guard !list.isEmpty, let addr = IPAddress(ip) else { return nil }
         let now = clock.now()
-        return try await entries().first { cidr, b in
+        return list.first { cidr, b in
             (b.expiresAt.map { $0 > now } ?? true) && (b.workspaceID == nil || b.workspaceID == workspace) && cidr.contains(addr)
         }?.1
     }

@@ -73,7 +73,10 @@ public struct BeaconParser: Sendable {
     }
 
     static func isToken(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 64 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        let u = s.utf8
+        return !u.isEmpty && u.count <= 64 && u.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+        }
     }
 
     /// Turns the envelope into rows for `workspace`. `visitorFallback` is the salted hash used when the widget sends no visitor id.

@@ -27,9 +27,12 @@ public struct UTM: Sendable, Equatable, Codable {
 
     /// Reads utm_source, utm_medium, utm_campaign, utm_term and utm_content from a page URL.
     /// The first occurrence of each wins; empty values are treated as absent.
-    public static func parse(url: String) -> UTM {
+    public static func parse(url: String) -> UTM { parse(items: UTM.Query.items(of: url)) }
+
+    /// The same, from a query already split.
+    static func parse(items: [(String, String)]) -> UTM {
         var utm = UTM()
-        for (key, value) in UTM.Query.items(of: url) {
+        for (key, value) in items where key.utf8.count >= 7 && key.utf8.count <= 12 {
             let cleaned = String(value.trimmingCharacters(in: .whitespacesAndNewlines).prefix(maxLength))
             guard !cleaned.isEmpty else { continue }
             switch key.lowercased() {
@@ -108,11 +111,11 @@ public enum SourceClassifier {
     public static func classify(referrer: String?, pageURL: String, siteDomain: String)
         -> (kind: SourceKind, referrerDomain: String?, utm: UTM)
     {
-        let utm = UTM.parse(url: pageURL)
+        let items = UTM.Query.items(of: pageURL)
+        let utm = UTM.parse(items: items)
         let refDomain = referrer.flatMap(Host.of)
-        let params = Set(UTM.Query.items(of: pageURL).map { $0.0.lowercased() })
 
-        if !params.isDisjoint(with: paidClickIDs) { return (.paid, refDomain, utm) }
+        if items.contains(where: { paidClickIDs.contains($0.0.lowercased()) }) { return (.paid, refDomain, utm) }
         if let medium = utm.medium?.lowercased() {
             if medium.hasPrefix("paid") { return (.paid, refDomain, utm) }
             if let kind = mediumKinds[medium] { return (kind, refDomain, utm) }
@@ -123,7 +126,8 @@ public enum SourceClassifier {
         if let site = Host.of(siteDomain), Host.registrable(host) == Host.registrable(site) {
             return (.direct, host, utm)  // internal navigation between the site's own pages or subdomains
         }
-        let kind = referrerRules.first { Host.matches(host, pattern: $0.pattern) }?.kind ?? .referral
+        let brand = Host.registrable(host).split(separator: ".").first.map(String.init)
+        let kind = referrerRules.first { Host.matches(host, brand: brand, pattern: $0.pattern) }?.kind ?? .referral
         return (kind, host, utm)
     }
 }
@@ -143,7 +147,8 @@ extension SourceClassifier {
         /// "https://WWW.Google.co.uk:443/search?q=x" → "google.co.uk"; a bare host is accepted too.
         /// Returns nil when no host can be found.
         static func of(_ text: String) -> String? {
-            var s = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            var s = Substring(text)
+            if s.first?.isWhitespace == true || s.last?.isWhitespace == true { s = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
             if let scheme = s.range(of: "://") { s = s[scheme.upperBound...] }
             if let end = s.firstIndex(where: { "/?#".contains($0) }) { s = s[..<end] }
             if let at = s.lastIndex(of: "@") { s = s[s.index(after: at)...] }
@@ -168,11 +173,14 @@ extension SourceClassifier {
         }
 
         static func matches(_ host: String, pattern: String) -> Bool {
-            if pattern.hasSuffix(".*") {
-                let brand = pattern.dropLast(2)
-                return registrable(host).split(separator: ".").first.map { $0 == brand } ?? false
-            }
-            return host == pattern || host.hasSuffix("." + pattern)
+            matches(host, brand: registrable(host).split(separator: ".").first.map(String.init), pattern: pattern)
+        }
+
+        /// `brand` is the first label of the host's registrable domain, worked out once per referrer.
+        static func matches(_ host: String, brand: String?, pattern: String) -> Bool {
+            if pattern.hasSuffix(".*") { return brand.map { pattern.dropLast(2) == $0 } ?? false }
+            return host == pattern || (host.hasSuffix(pattern) && host.utf8.count > pattern.utf8.count
+                                       && host.utf8[host.utf8.index(host.utf8.endIndex, offsetBy: -pattern.utf8.count - 1)] == UInt8(ascii: "."))
         }
     }
 }
@@ -193,6 +201,7 @@ extension UTM {
 
         /// Percent-decodes, keeping the raw text when the encoding is malformed (e.g. a stray "%").
         static func decode(_ s: Substring) -> String {
+            if !s.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) { return String(s) }
             let spaced = s.replacingOccurrences(of: "+", with: " ")
             return spaced.removingPercentEncoding ?? spaced
         }

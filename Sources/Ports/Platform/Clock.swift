@@ -16,10 +16,11 @@ public protocol RandomSource: Sendable {
 extension Sequence where Element == UInt8 {
     /// Lowercase hex, two characters a byte (digests, MACs, tokens).
     public var hexString: String {
-        map { b in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(underestimatedCount * 2)
+        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
