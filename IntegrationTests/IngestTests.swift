@@ -281,3 +281,37 @@ import Testing
         await spool.close()
     }
 }
+
+@Suite struct TrackingSiteCacheTests {
+    final class Flaky: Sendable {
+        let state = Mutex_<(fail: Bool, calls: Int)>((false, 0))
+        var fail: Bool { get { state.get().fail } }
+        var calls: Int { state.get().calls }
+        func setFail(_ f: Bool) { state.withLock { $0.fail = f } }
+    }
+
+    /// Beacons keep being accepted (and spooled) while the database restarts: a known site is served from its last copy.
+    @Test(arguments: Engine.all)
+    func aKnownSiteIsServedFromItsLastCopyWhileTheDatabaseIsAway(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+            let s = try makeServices(t, clock: clock)
+            let site = try await s.setup.createSite(.init(name: "A", domain: "a.example.com"))
+            let flaky = Flaky()
+            let cache = TrackingSiteCache(settings: s.settings, clock: clock, ttl: 5) { key in
+                let fail = flaky.state.withLock { v -> Bool in v.calls += 1; return v.fail }
+                if fail { throw SQLError.unavailable(message: "connection refused") }
+                return try await s.db.read { try await s.workspaces.find(siteKey: key, in: $0) }
+            }
+            #expect(try await cache.site(site.siteKey)?.workspace.id == site.id)
+            _ = try await cache.site(site.siteKey)
+            #expect(flaky.calls == 1, "cached within the TTL")
+            flaky.setFail(true)
+            clock.advance(10)
+            #expect(try await cache.site(site.siteKey)?.workspace.id == site.id, "stale copy while the database is away")
+            await #expect(throws: SQLError.self) { _ = try await cache.site("site_unknown") }
+            flaky.setFail(false)
+            #expect(try await cache.site("site_unknown") == nil)
+        }
+    }
+}

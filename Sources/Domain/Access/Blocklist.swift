@@ -20,7 +20,12 @@ public final class Blocklist: Sendable {
         let now = clock.now()
         let c = cache.get()
         if now.timeIntervalSince(c.loadedAt) < refreshEvery { return c.entries }
-        let fresh = try await store.all().compactMap { b in CIDR(b.cidr).map { ($0, b) } }
+        let fresh: [(CIDR, BlockedNetwork)]
+        do {
+            fresh = try await store.all().compactMap { b in CIDR(b.cidr).map { ($0, b) } }
+        } catch where c.loadedAt != .distantPast {
+            return c.entries  // the database is away: the last list still applies
+        }
         cache.set((now, fresh))
         return fresh
     }

@@ -275,13 +275,21 @@ public final class TrackingSiteCache: Sendable {
     /// The site with this key, or nil when there is none (remembered too, so a flood of bad keys costs no queries).
     public func site(_ siteKey: String) async throws -> Site? {
         let now = clock.now(), generation = settings.changes.value
-        if let e = entries.withLock({ $0[siteKey] }), e.generation == generation, now.timeIntervalSince(e.loadedAt) < ttl, e.loadedAt <= now {
+        let cached = entries.withLock({ $0[siteKey] })
+        if let e = cached, e.generation == generation, now.timeIntervalSince(e.loadedAt) < ttl, e.loadedAt <= now {
             return e.site
         }
         var site: Site?
-        if let ws = try await lookup(siteKey) {
-            let resolved = try await settings.resolved(workspace: ws.id)
-            site = Site(workspace: ws, settings: resolved, rules: SettingsService.sessionRules(from: resolved), exclusions: TrackingExclusions(settings: resolved))
+        do {
+            if let ws = try await lookup(siteKey) {
+                let resolved = try await settings.resolved(workspace: ws.id)
+                site = Site(workspace: ws, settings: resolved, rules: SettingsService.sessionRules(from: resolved), exclusions: TrackingExclusions(settings: resolved))
+            }
+        } catch {
+            // The database is away (restart, failover): keep serving a known site from the last copy rather than
+            // refusing its beacons; they are spooled and stored when the database is back.
+            if let e = cached, e.site != nil { return e.site }
+            throw error
         }
         entries.withLock { map in
             if map.count >= maxEntries { map.removeAll(keepingCapacity: true) }
