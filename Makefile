@@ -17,13 +17,14 @@ export DEB_PACKAGES TEST_DEB_PACKAGES
 # Extra arguments: `make test ARGS="--filter StorageContract"`, `make bench ARGS="..."`.
 ARGS ?=
 
-.PHONY: help run test build bench deps clean
+.PHONY: help run test build bench bench-beacon deps clean
 
 help:
 	@echo "make run     build (release) and start opsiq-web on http://127.0.0.1:8080 with embedded SQLite"
 	@echo "make test    install test deps, start a private MariaDB, run swift build --build-tests + swift test"
 	@echo "make build   build opsiq-web, opsiq-worker and opsiq-admin in release mode (.build/release/)"
 	@echo "make bench   run the benchmarks (opsiq-bench all) against SQLite and a private MariaDB"
+	@echo "make bench-beacon  the beacon ingestion benchmark (wrk; nginx and trivial-route baselines; MariaDB restart)"
 	@echo "make deps    install the missing Debian packages (build + test)"
 	@echo "make clean   remove the build folder (.build); keeps ./var (your local data)"
 
@@ -38,6 +39,9 @@ build:
 
 bench:
 	@scripts/bench.sh $(ARGS)
+
+bench-beacon:
+	@bash bench/beacon/run.sh
 
 deps:
 	@scripts/install-deps.sh --test
