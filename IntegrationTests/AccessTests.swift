@@ -45,6 +45,17 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "events.send": ([.owner, .fullAdmin], ["event": .string("order.completed"), "customer_email": .string("c@example.com")]),
     "analytics.live": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
     "visitors.timeline": ([.owner, .fullAdmin, .agentWithDepartment], ["email": .string("c@example.com")]),
+    "tickets.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
+    "tickets.get": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .string("T-999999")]),
+    "tickets.create": ([.owner, .fullAdmin, .agentWithDepartment], ["subject": .string("Help"), "message": .string("It broke"), "department": .string("Support"),
+                                                                   "customer_email": .string("c@example.com")]),
+    "tickets.reply": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999), "message": .string("On it")]),
+    "tickets.update": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999), "priority": .string("high")]),
+    "tickets.assign": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999), "assignee_id": .int(0)]),
+    "tickets.merge": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_998), "into_ticket_id": .int(999_999)]),
+    "tickets.close": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
+    "tickets.reopen": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
+    "tickets.lock": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
 ]
 
 

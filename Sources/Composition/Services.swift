@@ -46,6 +46,8 @@ public struct Services: Sendable {
     public let mailer: (any MailSender)?
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore
+    /// The helpdesk: tickets, replies, SLA clocks.
+    public let tickets: TicketService
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
     public let trackingMaintenance: any TrackingMaintenance
@@ -143,6 +145,8 @@ public struct Services: Sendable {
         self.departments = departments
         let blocklist = Blocklist(store: SQLBlockedNetworkStore(db: db), clock: clock)
         self.blocklist = blocklist
+        let tickets = TicketService(db: db, store: SQLTicketStore(), departments: departments, users: users, settings: settings, outbox: outbox, clock: clock)
+        self.tickets = tickets
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
@@ -151,6 +155,7 @@ public struct Services: Sendable {
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
         LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, visitors: self.visitors, clock: clock)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
+        TicketActions.register(into: &registry, tickets: tickets)
         self.actions = registry
     }
 
@@ -162,6 +167,8 @@ public struct Services: Sendable {
         Maintenance.register(into: &h, services: self)
         let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
         h.register(RetentionTask.jobKind) { _ in try await retention.run() }
+        let slaCheck = TicketSLACheck(db: db, workspaces: workspaces, store: tickets.store, outbox: outbox, clock: clock)
+        h.register(TicketSLACheck.jobKind) { _ in try await slaCheck.run() }
         enrichment.register(into: &h)
         if let mailer {
             let from = config.mailFrom
@@ -225,6 +232,7 @@ public enum Maintenance {
                 NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")
             },
             VisitorSalts.periodicTask,
+            TicketSLACheck.periodicTask,
         ]
     }
 

@@ -17,6 +17,8 @@ public struct SettingDefinition: Sendable {
         case pagePatterns
         /// A path to serve the tracking script at (see `ScriptPath`); "" for none.
         case scriptPath
+        /// Days and hours the team works (see `BusinessHours`), e.g. Mon-Fri 09:00-17:00.
+        case supportHours
     }
     public var name: String
     public var group: String
@@ -69,6 +71,11 @@ public struct SettingDefinition: Sendable {
         case .scriptPath:
             guard let s = v.stringValue else { throw bad("must be text") }
             return .string(try ScriptPath.validate(s, field: name))
+        case .supportHours:
+            guard let s = v.stringValue, s.count <= 190 else { throw bad("must be text of at most 190 characters") }
+            let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try BusinessHours.parse(t, timeZone: TimeZone(identifier: "UTC")!, field: name)
+            return .string(t)
         }
     }
 }
@@ -146,7 +153,7 @@ public struct SettingsService: Sendable {
         SettingDefinition("business.email", group: "Business identity", label: "Support email", help: "The From address of customer emails.", kind: .text(maxLength: 190), default: .string("")),
         SettingDefinition("timezone", group: "Regional", label: "Time zone", help: "Reports, date ranges and support hours use it.", kind: .timeZone, default: .string("UTC")),
         SettingDefinition("currency", group: "Regional", label: "Currency", help: "For sales and deal values.", kind: .currency, default: .string("USD")),
-        SettingDefinition("support.hours", group: "Support hours", label: "Support hours", help: "Days and hours the team answers, e.g. Mon-Fri 09:00-17:00. SLA clocks count only these hours.", kind: .text(maxLength: 190), default: .string("Mon-Fri 09:00-17:00")),
+        SettingDefinition("support.hours", group: "Support hours", label: "Support hours", help: "Days and hours the team answers, e.g. Mon-Fri 09:00-17:00. SLA clocks count only these hours.", kind: .supportHours, default: .string("Mon-Fri 09:00-17:00")),
         SettingDefinition("tracking.respect_dnt", group: "Tracking", label: "Honour Do Not Track", help: "Visitors whose browser sends Do Not Track are not tracked.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.anonymize_ip", group: "Tracking", label: "Anonymise IP addresses", help: "Store IPv4 addresses with the last octet set to 0 and IPv6 as /48.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),

@@ -99,4 +99,5 @@ public let allMigrations: [Migration] = [
     migration0004Sessions,
     migration0005VisitorSalts,
     migration0006Rollups,
+    migration0007Tickets,
 ]

@@ -1,0 +1,410 @@
+import Foundation
+import Ports
+
+/// Who is acting on tickets and what they may see.
+public struct TicketScope: Sendable, Equatable {
+    /// nil: every ticket of the site; else only tickets in these departments (an Agent).
+    public var visibleDepartments: Set<Int64>?
+    /// The signed-in person, for "mine" and authorship.
+    public var userID: UserID?
+    public init(visibleDepartments: Set<Int64>?, userID: UserID?) { self.visibleDepartments = visibleDepartments; self.userID = userID }
+    /// The whole site (Owner, Full Admin, API keys, the system).
+    public static let everything = TicketScope(visibleDepartments: nil, userID: nil)
+
+    public func canSee(_ t: Ticket) -> Bool {
+        guard let visible = visibleDepartments else { return true }
+        return t.departmentID.map(visible.contains) ?? false
+    }
+}
+
+/// Who wrote a message.
+public enum TicketAuthor: Sendable, Equatable {
+    case customer(email: String, name: String)
+    case agent(UserID?, email: String)
+    case ai
+    case system
+
+    var kind: TicketAuthorKind {
+        switch self {
+        case .customer: return .customer
+        case .agent: return .agent
+        case .ai: return .ai
+        case .system: return .system
+        }
+    }
+}
+
+/// A ticket with its conversation.
+public struct TicketDetail: Sendable, Equatable {
+    public var ticket: Ticket
+    public var messages: [TicketMessage]
+}
+
+/// Fields `update` may change; nil leaves a field alone.
+public struct TicketChanges: Sendable, Equatable {
+    public var subject: String?
+    public var priority: TicketPriority?
+    public var status: TicketStatus?
+    /// `.some(nil)` removes the department (admins only).
+    public var departmentID: Int64??
+    public init(subject: String? = nil, priority: TicketPriority? = nil, status: TicketStatus? = nil, departmentID: Int64?? = nil) {
+        self.subject = subject; self.priority = priority; self.status = status; self.departmentID = departmentID
+    }
+}
+
+/// The helpdesk rules: creating, replying, status and SLA clocks, assignment, locking, merging and queues.
+/// Every change and its event are written in one transaction.
+public struct TicketService: Sendable {
+    public let db: any SQLDatabase
+    public let store: any TicketStore
+    public let departments: any DepartmentStore
+    public let users: any UserStore
+    public let settings: SettingsService
+    public let outbox: Outbox
+    public let clock: any TimeSource
+
+    public init(db: any SQLDatabase, store: any TicketStore, departments: any DepartmentStore, users: any UserStore, settings: SettingsService,
+                outbox: Outbox, clock: any TimeSource) {
+        self.db = db; self.store = store; self.departments = departments; self.users = users; self.settings = settings; self.outbox = outbox; self.clock = clock
+    }
+
+    public static let mergedTag = "[MERGED]"
+    public static let maxSubject = 255
+
+    // MARK: - Parsing helpers the actions share
+
+    /// Accepts `T-123`, `t-123`, `123` or the number 123.
+    public static func parseNumber(_ v: JSONValue?, field: String) throws -> Int64 {
+        if let i = v?.intValue, i > 0 { return i }
+        if let s = v?.stringValue?.trimmingCharacters(in: .whitespaces) {
+            let digits = s.uppercased().hasPrefix("T-") ? String(s.dropFirst(2)) : s
+            if let n = Int64(digits), n > 0 { return n }
+        }
+        throw DomainError.validation(field: field, message: "must be a ticket id like T-123 or 123")
+    }
+
+    /// The site's support hours in its time zone; a stored value that no longer parses falls back to the default hours.
+    public func hours(_ ws: WorkspaceID) async throws -> BusinessHours {
+        let all = try await settings.resolved(workspace: ws)
+        let tz = all.first { $0.name == "timezone" }?.value.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let text = all.first { $0.name == "support.hours" }?.value.stringValue ?? "Mon-Fri 09:00-17:00"
+        let parsed = (try? BusinessHours.parse(text, timeZone: tz)) ?? (try? BusinessHours.parse("Mon-Fri 09:00-17:00", timeZone: tz))
+        return parsed ?? BusinessHours.default
+    }
+
+    /// A department of this site by id or by name (not archived).
+    public func department(_ ws: WorkspaceID, _ ref: JSONValue, field: String = "department") async throws -> Department {
+        let all = try await departments.list(ws, includeArchived: false)
+        if let id = ref.intValue ?? ref.stringValue.flatMap({ Int64($0) }), let d = all.first(where: { $0.id == id }) { return d }
+        if let name = ref.stringValue?.trimmingCharacters(in: .whitespaces), let d = all.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) { return d }
+        throw DomainError.validation(field: field, message: "no department \(ref.stringValue ?? ref.encoded()) in this site (departments.list shows them)")
+    }
+
+    static func clean(_ s: String, field: String, max: Int) throws -> String {
+        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !t.isEmpty else { throw DomainError.validation(field: field, message: "cannot be empty") }
+        guard t.count <= max else { throw DomainError.validation(field: field, message: "must be at most \(max) characters") }
+        return t
+    }
+
+    // MARK: - Reading
+
+    func load(_ ws: WorkspaceID, _ number: Int64, _ scope: TicketScope, forUpdate tx: (any SQLConnection)?) async throws -> Ticket {
+        let t: Ticket?
+        if let tx { t = try await store.findForUpdate(ws, number: number, in: tx) } else { t = try await db.read { try await store.find(ws, number: number, in: $0) } }
+        guard let t, scope.canSee(t) else { throw DomainError.notFound("no ticket T-\(number) in this site") }
+        return t
+    }
+
+    public func get(_ ws: WorkspaceID, number: Int64, includeInternal: Bool, scope: TicketScope) async throws -> TicketDetail {
+        let t = try await load(ws, number, scope, forUpdate: nil)
+        let m = try await db.read { try await store.messages(ws, ticketID: t.id, includeInternal: includeInternal, in: $0) }
+        return TicketDetail(ticket: t, messages: m)
+    }
+
+    public func list(_ ws: WorkspaceID, _ filter: TicketFilter, scope: TicketScope) async throws -> (tickets: [Ticket], total: Int) {
+        var f = filter
+        if let visible = scope.visibleDepartments {
+            f.visibleDepartments = f.visibleDepartments.map { $0.intersection(visible) } ?? visible
+        }
+        return try await db.read { try await store.list(ws, f, in: $0) }
+    }
+
+    // MARK: - Creating and replying
+
+    public struct NewTicketInput: Sendable {
+        public var subject: String
+        public var message: String
+        public var departmentID: Int64?
+        public var customerEmail: String
+        public var customerName: String
+        public var priority: TicketPriority
+        public init(subject: String, message: String, departmentID: Int64?, customerEmail: String, customerName: String = "", priority: TicketPriority = .normal) {
+            self.subject = subject; self.message = message; self.departmentID = departmentID; self.customerEmail = customerEmail
+            self.customerName = customerName; self.priority = priority
+        }
+    }
+
+    /// Opens a ticket; the first message is the customer's request. First-response SLA due time is stored.
+    public func create(_ ws: WorkspaceID, _ input: NewTicketInput, scope: TicketScope) async throws -> TicketDetail {
+        let subject = try Self.clean(input.subject, field: "subject", max: Self.maxSubject)
+        let body = try Self.clean(input.message, field: "message", max: 200_000)
+        let email = input.customerEmail.trimmingCharacters(in: .whitespaces).lowercased()
+        guard email.count <= 190, email.split(separator: "@").count == 2, !email.contains(" ") else {
+            throw DomainError.validation(field: "customer_email", message: "must be an email address like jane@example.com")
+        }
+        if let visible = scope.visibleDepartments {
+            guard let d = input.departmentID, visible.contains(d) else {
+                throw DomainError.validation(field: "department", message: "Agents can only open tickets in their own departments")
+            }
+        }
+        if let d = input.departmentID, !(try await departments.list(ws, includeArchived: false)).contains(where: { $0.id == d }) {
+            throw DomainError.validation(field: "department", message: "no department \(d) in this site")
+        }
+        let hours = try await hours(ws)
+        let now = clock.now()
+        let due = SLAPolicy.firstResponseDue(createdAt: now, priority: input.priority, pausedSeconds: 0, hours: hours)
+        return try await db.retryingTransaction { tx in
+            let t = try await store.insert(ws, NewTicket(subject: subject, departmentID: input.departmentID, priority: input.priority, customerEmail: email,
+                                                         customerName: input.customerName.trimmingCharacters(in: .whitespaces), firstResponseDueAt: due, now: now), in: tx)
+            let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: .customer, authorUserID: nil, authorEmail: email, body: body,
+                                                                    internalNote: false, now: now), in: tx)
+            try await outbox.publish("ticket.created", workspace: ws, payload: [
+                "ticket_id": .string(t.displayID), "number": .int(t.number), "subject": .string(t.subject),
+                "department_id": t.departmentID.map { .int($0) } ?? .null, "priority": .string(t.priority.rawValue), "status": .string(t.status.rawValue),
+                "customer_email": .string(email), "first_response_due_at": .string(Self.iso(due)),
+            ], in: tx)
+            return TicketDetail(ticket: t, messages: [m])
+        }
+    }
+
+    /// Adds a reply or an internal note. A customer reply reopens a closed, resolved or waiting ticket;
+    /// the first public agent reply records the first response and its SLA outcome. Locked tickets take
+    /// no customer or AI replies. A reply to a merged ticket goes to the ticket it was merged into.
+    public func reply(_ ws: WorkspaceID, number: Int64, body: String, author: TicketAuthor, internalNote: Bool = false, messageID: String? = nil,
+                      scope: TicketScope) async throws -> TicketMessage {
+        let text = try Self.clean(body, field: "message", max: 200_000)
+        if internalNote, case .customer = author { throw DomainError.validation(field: "internal", message: "customers cannot write internal notes") }
+        if internalNote, case .ai = author { throw DomainError.validation(field: "internal", message: "the AI does not write internal notes here") }
+        let hours = try await hours(ws)
+        return try await db.retryingTransaction { tx in
+            var t = try await load(ws, number, scope, forUpdate: tx)
+            if let survivor = t.mergedInto {
+                guard let s = try await store.find(ws, id: survivor, in: tx) else { throw DomainError.notFound("\(t.displayID) was merged into a ticket that no longer exists") }
+                t = try await load(ws, s.number, scope, forUpdate: tx)
+            }
+            if t.locked, author.kind == .customer || author.kind == .ai {
+                throw DomainError.conflict("\(t.displayID) is locked: customers and the AI cannot add replies")
+            }
+            let now = clock.now()
+            var userID: UserID? = nil, email = ""
+            switch author {
+            case .customer(let e, _): email = e
+            case .agent(let u, let e): userID = u; email = e
+            case .ai, .system: break
+            }
+            let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: author.kind, authorUserID: userID, authorEmail: email,
+                                                                    body: text, internalNote: internalNote, messageID: messageID, now: now), in: tx)
+            t.updatedAt = now
+            if author.kind == .customer, [.closed, .resolved, .waitingOnCustomer].contains(t.status) {
+                try await changeStatus(&t, to: .open, now: now, hours: hours, reason: "customer_reply", in: tx)
+            }
+            if author.kind == .agent, !internalNote, t.firstResponseAt == nil {
+                t.firstResponseAt = now
+                if let due = effectiveDue(t, now: now, hours: hours) {
+                    try await store.recordSLAOutcome(ws, TicketSLAOutcome(ticketID: t.id, metric: "first_response", priority: t.priority, dueAt: due,
+                                                                          achievedAt: now, hit: now <= due), now: now, in: tx)
+                }
+            }
+            try await store.update(ws, t, in: tx)
+            try await outbox.publish("ticket.replied", workspace: ws, payload: [
+                "ticket_id": .string(t.displayID), "number": .int(t.number), "message_id": .int(m.id), "author_kind": .string(author.kind.rawValue),
+                "internal": .bool(internalNote),
+            ], in: tx)
+            return m
+        }
+    }
+
+    // MARK: - Status, SLA pauses and other changes
+
+    /// The due time including a pause still running at `now`.
+    func effectiveDue(_ t: Ticket, now: Date, hours: BusinessHours) -> Date? {
+        guard t.firstResponseDueAt != nil else { return nil }
+        let running = t.slaPausedAt.map { Int64(hours.businessSeconds(from: $0, to: now)) } ?? 0
+        return SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: t.priority, pausedSeconds: t.slaPausedSeconds + running, hours: hours)
+    }
+
+    /// Moves the status, pausing or resuming the SLA clock, and publishes `ticket.status_changed`.
+    func changeStatus(_ t: inout Ticket, to new: TicketStatus, now: Date, hours: BusinessHours, reason: String, in tx: any SQLConnection) async throws {
+        let old = t.status
+        guard old != new else { return }
+        if let paused = t.slaPausedAt {
+            t.slaPausedSeconds += Int64(hours.businessSeconds(from: paused, to: now))
+            t.slaPausedAt = nil
+            if t.firstResponseAt == nil, t.firstResponseDueAt != nil {
+                t.firstResponseDueAt = SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: t.priority, pausedSeconds: t.slaPausedSeconds, hours: hours)
+            }
+        }
+        if new == .waitingOnCustomer { t.slaPausedAt = now }
+        if new == .resolved || new == .closed {
+            if t.resolvedAt == nil { t.resolvedAt = now }
+        } else {
+            t.resolvedAt = nil
+        }
+        t.status = new
+        t.updatedAt = now
+        try await outbox.publish("ticket.status_changed", workspace: t.workspaceID, payload: [
+            "ticket_id": .string(t.displayID), "number": .int(t.number), "from": .string(old.rawValue), "to": .string(new.rawValue), "reason": .string(reason),
+        ], in: tx)
+    }
+
+    public func setStatus(_ ws: WorkspaceID, number: Int64, to status: TicketStatus, scope: TicketScope) async throws -> Ticket {
+        try await update(ws, number: number, TicketChanges(status: status), scope: scope)
+    }
+
+    public func update(_ ws: WorkspaceID, number: Int64, _ c: TicketChanges, scope: TicketScope) async throws -> Ticket {
+        let subject = try c.subject.map { try Self.clean($0, field: "subject", max: Self.maxSubject) }
+        if case .some(.some(let d)) = c.departmentID, !(try await departments.list(ws, includeArchived: false)).contains(where: { $0.id == d }) {
+            throw DomainError.validation(field: "department", message: "no department \(d) in this site")
+        }
+        if case .some(.none) = c.departmentID, scope.visibleDepartments != nil {
+            throw DomainError.validation(field: "department", message: "Agents cannot remove a ticket's department")
+        }
+        let hours = try await hours(ws)
+        return try await db.retryingTransaction { tx in
+            var t = try await load(ws, number, scope, forUpdate: tx)
+            if t.mergedInto != nil, c.status != nil, c.status != .closed {
+                throw DomainError.validation(field: "status", message: "\(t.displayID) was merged; reply to or change the ticket it was merged into")
+            }
+            let now = clock.now()
+            var changed: [String: JSONValue] = [:]
+            if let subject, subject != t.subject { t.subject = subject; changed["subject"] = .string(subject) }
+            if let p = c.priority, p != t.priority {
+                t.priority = p
+                changed["priority"] = .string(p.rawValue)
+                if t.firstResponseAt == nil, t.firstResponseDueAt != nil {
+                    t.firstResponseDueAt = SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: p, pausedSeconds: t.slaPausedSeconds, hours: hours)
+                }
+            }
+            if let d = c.departmentID, d != t.departmentID { t.departmentID = d; changed["department_id"] = d.map { .int($0) } ?? .null }
+            if let s = c.status, s != t.status { try await changeStatus(&t, to: s, now: now, hours: hours, reason: "update", in: tx) }
+            if !changed.isEmpty {
+                t.updatedAt = now
+                var payload = changed
+                payload["ticket_id"] = .string(t.displayID); payload["number"] = .int(t.number)
+                try await outbox.publish("ticket.updated", workspace: ws, payload: payload, in: tx)
+            }
+            try await store.update(ws, t, in: tx)
+            return t
+        }
+    }
+
+    /// Assigns to a team member who may see the ticket's department (nil unassigns).
+    public func assign(_ ws: WorkspaceID, number: Int64, to assignee: UserID?, scope: TicketScope) async throws -> Ticket {
+        var user: User? = nil
+        var agentDepartments: Set<Int64>? = nil
+        if let id = assignee {
+            guard let u = try await db.read({ try await users.find(id, in: $0) }), u.active else {
+                throw DomainError.validation(field: "assignee_id", message: "no active team member with id \(id)")
+            }
+            user = u
+            if u.role == .agent {
+                let live = Set(try await departments.list(ws, includeArchived: false).map(\.id))
+                agentDepartments = Set(try await departments.assignments(user: u.id)).intersection(live)
+            }
+        }
+        return try await db.retryingTransaction { tx in
+            var t = try await load(ws, number, scope, forUpdate: tx)
+            if let user, let mine = agentDepartments {
+                guard let d = t.departmentID, mine.contains(d) else {
+                    throw DomainError.validation(field: "assignee_id", message: "\(user.email) is an Agent outside this ticket's department and cannot see \(t.displayID)")
+                }
+            }
+            guard t.assigneeID != assignee else { return t }
+            t.assigneeID = assignee
+            t.updatedAt = clock.now()
+            try await store.update(ws, t, in: tx)
+            try await outbox.publish("ticket.assigned", workspace: ws, payload: [
+                "ticket_id": .string(t.displayID), "number": .int(t.number), "assignee_id": assignee.map { .int($0.raw) } ?? .null,
+            ], in: tx)
+            return t
+        }
+    }
+
+    /// Locks (or unlocks) the thread: customers and the AI can no longer reply; staff still can.
+    public func lock(_ ws: WorkspaceID, number: Int64, locked: Bool, scope: TicketScope) async throws -> Ticket {
+        try await db.retryingTransaction { tx in
+            var t = try await load(ws, number, scope, forUpdate: tx)
+            guard t.locked != locked else { return t }
+            t.locked = locked
+            t.updatedAt = clock.now()
+            try await store.update(ws, t, in: tx)
+            try await outbox.publish("ticket.locked", workspace: ws, payload: ["ticket_id": .string(t.displayID), "number": .int(t.number), "locked": .bool(locked)], in: tx)
+            return t
+        }
+    }
+
+    /// Merges `source` into `target`: the survivor keeps every message of both (in time order); the merged
+    /// ticket is tagged `[MERGED]`, closed and points at the survivor.
+    public func merge(_ ws: WorkspaceID, number source: Int64, into target: Int64, scope: TicketScope) async throws -> TicketDetail {
+        guard source != target else { throw DomainError.validation(field: "into_ticket_id", message: "cannot merge T-\(source) into itself") }
+        let hours = try await hours(ws)
+        let survivor: Ticket = try await db.retryingTransaction { tx in
+            // Lock in number order so two opposite merges cannot deadlock.
+            let first = try await load(ws, min(source, target), scope, forUpdate: tx)
+            let second = try await load(ws, max(source, target), scope, forUpdate: tx)
+            var s = first.number == source ? first : second
+            var into = first.number == target ? first : second
+            if let m = s.mergedInto {
+                let other = try await store.find(ws, id: m, in: tx).map(\.displayID) ?? "another ticket"
+                throw DomainError.validation(field: "ticket_id", message: "\(s.displayID) was already merged into \(other)")
+            }
+            if let m = into.mergedInto {
+                let other = try await store.find(ws, id: m, in: tx).map(\.displayID) ?? "another ticket"
+                throw DomainError.validation(field: "into_ticket_id", message: "\(into.displayID) was merged into \(other); merge into \(other) instead")
+            }
+            let now = clock.now()
+            try await store.moveMessages(ws, from: s.id, to: into.id, in: tx)
+            if !s.subject.hasPrefix(Self.mergedTag) { s.subject = String((Self.mergedTag + " " + s.subject).prefix(Self.maxSubject)) }
+            s.mergedInto = into.id
+            try await changeStatus(&s, to: .closed, now: now, hours: hours, reason: "merged", in: tx)
+            s.updatedAt = now
+            into.updatedAt = now
+            try await store.update(ws, s, in: tx)
+            try await store.update(ws, into, in: tx)
+            try await outbox.publish("ticket.merged", workspace: ws, payload: [
+                "ticket_id": .string(s.displayID), "number": .int(s.number), "into_ticket_id": .string(into.displayID), "into_number": .int(into.number),
+            ], in: tx)
+            return into
+        }
+        return try await get(ws, number: survivor.number, includeInternal: true, scope: scope)
+    }
+
+    static func iso(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: d)
+    }
+}
+
+extension Ticket {
+    /// The API view of a ticket.
+    public var json: JSONValue {
+        func d(_ x: Date?) -> JSONValue { x.map { .string(TicketService.iso($0)) } ?? .null }
+        return .object([
+            "id": .string(displayID), "number": .int(number), "subject": .string(subject), "department_id": departmentID.map { .int($0) } ?? .null,
+            "priority": .string(priority.rawValue), "status": .string(status.rawValue), "customer_email": .string(customerEmail),
+            "customer_name": .string(customerName), "assignee_id": assigneeID.map { .int($0.raw) } ?? .null, "locked": .bool(locked),
+            "merged": .bool(mergedInto != nil), "created_at": d(createdAt), "updated_at": d(updatedAt), "first_response_at": d(firstResponseAt),
+            "resolved_at": d(resolvedAt), "first_response_due_at": d(firstResponseDueAt), "sla_paused": .bool(slaPausedAt != nil),
+            "sla_breached": .bool(slaBreachedAt != nil),
+        ])
+    }
+}
+
+extension TicketMessage {
+    public var json: JSONValue {
+        .object(["id": .int(id), "author_kind": .string(authorKind.rawValue), "author_user_id": authorUserID.map { .int($0.raw) } ?? .null,
+                 "author_email": .string(authorEmail), "body": .string(body), "internal": .bool(internalNote),
+                 "created_at": .string(TicketService.iso(createdAt))])
+    }
+}
