@@ -231,6 +231,7 @@ import Testing
             // 8 h + 3 h paused from Friday 15:00 EST: 2 h Fri, 8 h Mon, 1 h Tue → Tue 10 Mar 10:00 EDT.
             #expect(resumed.firstResponseDueAt == Self.at("2026-03-10T14:00:00Z"))
             let check = TicketSLACheck(db: f.services.db, workspaces: f.services.workspaces, store: s.store, outbox: f.services.outbox, clock: f.clock)
+            #expect(f.services.periodicTasks().contains { $0.name == TicketSLACheck.jobKind } && f.services.jobHandlers().kinds.contains(TicketSLACheck.jobKind))
             f.clock.set(Self.at("2026-03-10T13:59:00Z"))
             #expect(try await check.run() == 0)
             f.clock.set(Self.at("2026-03-10T14:30:00Z"))
