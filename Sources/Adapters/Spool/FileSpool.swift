@@ -75,8 +75,16 @@ public final class FileSpool: DurableSpool {
         try Self.makeDirectory(directory)
         let lockPath = directory + "/lock"
         let lockFD = try Posix.open(lockPath, O_CREAT | O_RDWR)
-        if flock(lockFD, LOCK_EX | LOCK_NB) < 0 {
+        // A lock held a moment longer than its owner (a process that is exiting, or a child being spawned that
+        // copied the descriptor just before it was closed and drops it at exec) is waited for, up to 2 seconds.
+        var attempts = 0
+        while flock(lockFD, LOCK_EX | LOCK_NB) < 0 {
             let err = errno
+            if err == EWOULDBLOCK && attempts < 100 {
+                attempts += 1
+                usleep(20_000)
+                continue
+            }
             Posix.close(lockFD)
             if err == EWOULDBLOCK { throw FileSpoolError.locked(directory: directory) }
             throw FileSpoolError.io(operation: "flock", path: lockPath, errno: err)
