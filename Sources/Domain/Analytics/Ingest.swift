@@ -84,7 +84,7 @@ public final class TrackingIngest: Sendable {
         guard let first = events.first else { return 0 }
         if let spool {
             do { try await spool.append(TrackedEventCodec.encode(events, rules: rules)) } catch let full as SpoolFull {
-                throw IngestOverloaded(waiting: full.pendingBytes)
+                throw IngestOverloaded(waiting: full.pendingBytes, unit: "bytes in the spool")
             }
             startDraining()
             return events.count
@@ -239,8 +239,11 @@ extension TrackingIngest {
 
 /// The ingestion queue is full: the caller should answer 503 and let the client retry.
 public struct IngestOverloaded: Error, CustomStringConvertible {
+    /// What is waiting: events in the in-memory queue, or bytes in the spool.
     public let waiting: Int
-    public var description: String { "the tracking queue is full (\(waiting) events waiting to be written)" }
+    public let unit: String
+    public init(waiting: Int, unit: String = "events") { self.waiting = waiting; self.unit = unit }
+    public var description: String { "the tracking queue is full (\(waiting) \(unit) waiting to be written)" }
 }
 
 /// What the beacon needs to know about a site, kept in memory for a few seconds: the workspace and its
