@@ -56,6 +56,13 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "tickets.close": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "tickets.reopen": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "tickets.lock": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
+    "tickets.attachments.list": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
+    "departments.set_signature": ([.owner, .fullAdmin], ["department_id": .int(999_999), "signature": .string("The Support team")]),
+    "canned.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
+    "canned.create": ([.owner, .fullAdmin], ["title": .string("Refund"), "body": .string("Hi {{customer_name}}"), "shortcut": .string("/refund")]),
+    "canned.update": ([.owner, .fullAdmin], ["id": .int(999_999), "title": .string("Refund issued")]),
+    "canned.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "canned.render": ([.owner, .fullAdmin, .agentWithDepartment], ["id": .int(999_999), "ticket_id": .int(999_999)]),
 ]
 
 

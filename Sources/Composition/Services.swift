@@ -48,6 +48,12 @@ public struct Services: Sendable {
     public let departments: any DepartmentStore
     /// The helpdesk: tickets, replies, SLA clocks.
     public let tickets: TicketService
+    /// Reply templates with template variables.
+    public let canned: CannedResponses
+    /// Bytes kept outside the database, under `<OPSIQ_DATA_DIR>/files/`.
+    public let files: any FileStorage
+    /// Files on tickets (checked, stored in `files`).
+    public let attachments: TicketAttachments
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
     public let trackingMaintenance: any TrackingMaintenance
@@ -147,6 +153,13 @@ public struct Services: Sendable {
         self.blocklist = blocklist
         let tickets = TicketService(db: db, store: SQLTicketStore(), departments: departments, users: users, settings: settings, outbox: outbox, clock: clock)
         self.tickets = tickets
+        let canned = CannedResponses(db: db, store: SQLCannedResponseStore(), tickets: tickets, outbox: outbox, clock: clock)
+        self.canned = canned
+        let files = LocalFileStorage(root: (config.dataDir as NSString).appendingPathComponent("files"))
+        self.files = files
+        let attachments = TicketAttachments(db: db, store: SQLTicketAttachmentStore(), files: files, tickets: tickets, digests: digests, random: random,
+                                            outbox: outbox, clock: clock)
+        self.attachments = attachments
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
@@ -156,6 +169,8 @@ public struct Services: Sendable {
         LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, visitors: self.visitors, clock: clock)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         TicketActions.register(into: &registry, tickets: tickets)
+        CannedResponseActions.register(into: &registry, canned: canned)
+        TicketAttachments.register(into: &registry, attachments: attachments)
         self.actions = registry
     }
 

@@ -6,18 +6,19 @@ public struct SQLDepartmentStore: DepartmentStore {
     public init(db: any SQLDatabase) { self.db = db }
 
     static func decode(_ r: SQLRow) throws -> Department {
-        Department(id: try r.int("id"), workspaceID: WorkspaceID(try r.int("workspace_id")), name: try r.string("name"), archived: try r.optionalInt("archived_at") != nil)
+        Department(id: try r.int("id"), workspaceID: WorkspaceID(try r.int("workspace_id")), name: try r.string("name"), archived: try r.optionalInt("archived_at") != nil,
+                   signature: try r.string("signature"))
     }
 
     public func list(_ workspace: WorkspaceID, includeArchived: Bool) async throws -> [Department] {
         try await db.read { conn in
-            try await conn.query("SELECT id, workspace_id, name, archived_at FROM departments WHERE workspace_id = ?\(includeArchived ? "" : " AND archived_at IS NULL") ORDER BY name",
+            try await conn.query("SELECT id, workspace_id, name, archived_at, signature FROM departments WHERE workspace_id = ?\(includeArchived ? "" : " AND archived_at IS NULL") ORDER BY name",
                                  [.int(workspace.raw)]).map(Self.decode)
         }
     }
 
     public func all() async throws -> [Department] {
-        try await db.read { conn in try await conn.query("SELECT id, workspace_id, name, archived_at FROM departments WHERE archived_at IS NULL ORDER BY workspace_id, name").map(Self.decode) }
+        try await db.read { conn in try await conn.query("SELECT id, workspace_id, name, archived_at, signature FROM departments WHERE archived_at IS NULL ORDER BY workspace_id, name").map(Self.decode) }
     }
 
     public func insert(_ workspace: WorkspaceID, name: String, now: Date, in tx: any SQLConnection) async throws -> Department {
@@ -27,6 +28,13 @@ public struct SQLDepartmentStore: DepartmentStore {
 
     public func setArchived(_ workspace: WorkspaceID, id: Int64, archived: Bool, now: Date, in tx: any SQLConnection) async throws -> Bool {
         try await tx.execute("UPDATE departments SET archived_at = ? WHERE id = ? AND workspace_id = ?", [archived ? .int(now.epochMillis) : .null, .int(id), .int(workspace.raw)]).affectedRows == 1
+    }
+
+    public func setSignature(_ workspace: WorkspaceID, id: Int64, signature: String, in tx: any SQLConnection) async throws -> Bool {
+        // Compared by the row found, not by affected rows: MariaDB reports 0 when the value is unchanged.
+        guard try await tx.queryFirst("SELECT id FROM departments WHERE id = ? AND workspace_id = ?", [.int(id), .int(workspace.raw)]) != nil else { return false }
+        try await tx.execute("UPDATE departments SET signature = ? WHERE id = ? AND workspace_id = ?", [.text(signature), .int(id), .int(workspace.raw)])
+        return true
     }
 
     public func assignments(user: UserID) async throws -> [Int64] {

@@ -106,6 +106,8 @@ public struct SQLTicketStore: TicketStore {
 
     public func moveMessages(_ workspace: WorkspaceID, from: Int64, to: Int64, in tx: any SQLConnection) async throws {
         try await tx.execute("UPDATE ticket_messages SET ticket_id = ? WHERE workspace_id = ? AND ticket_id = ?", [.int(to), .int(workspace.raw), .int(from)])
+        // Attachments follow their messages to the surviving ticket.
+        try await tx.execute("UPDATE ticket_attachments SET ticket_id = ? WHERE workspace_id = ? AND ticket_id = ?", [.int(to), .int(workspace.raw), .int(from)])
         try await tx.execute("UPDATE tickets SET merged_into = ? WHERE workspace_id = ? AND merged_into = ?", [.int(to), .int(workspace.raw), .int(from)])
     }
 

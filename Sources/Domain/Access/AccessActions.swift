@@ -176,7 +176,7 @@ public enum AccessActions {
         r.register(ActionDefinition(name: "departments.list", summary: "List a site's departments.", scope: "tickets.read", roles: everyone, risk: .read, workspaceScoped: true,
                                     params: [ActionParam("include_archived", .boolean, "Also list archived departments.")]) { inv in
             .array(try await s.departments.list(inv.workspace!.id, includeArchived: inv.bool("include_archived") ?? false).map {
-                .object(["id": .int($0.id), "name": .string($0.name), "archived": .bool($0.archived)])
+                .object(["id": .int($0.id), "name": .string($0.name), "archived": .bool($0.archived), "signature": .string($0.signature)])
             })
         })
         r.register(ActionDefinition(name: "departments.create", summary: "Create a department in a site.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
@@ -203,6 +203,20 @@ public enum AccessActions {
             }
             guard ok else { throw DomainError.notFound("no department \(id) in this site") }
             return .object(["id": .int(id), "archived": .bool(!(inv.bool("restore") ?? false))])
+        })
+        r.register(ActionDefinition(name: "departments.set_signature", summary: "Set a department's signature: plain text that {{department_signature}} inserts into replies (empty clears it).",
+                                    scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
+                                    params: [ActionParam("department_id", .integer(min: 1), required: true, "The department."),
+                                             ActionParam("signature", .string(maxLength: 2000), required: true, "The signature, e.g. \"The Billing team\".")]) { inv in
+            let id = inv.int("department_id")!
+            let text = (inv.string("signature") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let ok = try await s.db.transaction { tx in
+                let ok = try await s.departments.setSignature(inv.workspace!.id, id: id, signature: text, in: tx)
+                if ok { try await s.record(inv, target: "department \(id) signature", in: tx) }
+                return ok
+            }
+            guard ok else { throw DomainError.notFound("no department \(id) in this site") }
+            return .object(["id": .int(id), "signature": .string(text)])
         })
         r.register(ActionDefinition(name: "team.set_departments", summary: "Set the departments an Agent works in (they see those sites' tickets, chats and analytics).", scope: "team.write", roles: admins, risk: .write, workspaceScoped: false, apiKeyAllowed: false,
                                     params: [ActionParam("user_id", .integer(min: 1), required: true, "The member."),

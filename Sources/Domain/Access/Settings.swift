@@ -154,6 +154,7 @@ public struct SettingsService: Sendable {
         SettingDefinition("timezone", group: "Regional", label: "Time zone", help: "Reports, date ranges and support hours use it.", kind: .timeZone, default: .string("UTC")),
         SettingDefinition("currency", group: "Regional", label: "Currency", help: "For sales and deal values.", kind: .currency, default: .string("USD")),
         SettingDefinition("support.hours", group: "Support hours", label: "Support hours", help: "Days and hours the team answers, e.g. Mon-Fri 09:00-17:00. SLA clocks count only these hours.", kind: .supportHours, default: .string("Mon-Fri 09:00-17:00")),
+        SettingDefinition("tickets.attachment_max_mb", group: "Tickets", label: "Largest attachment (MB)", help: "Files larger than this are refused on tickets (1 to 50 MB).", kind: .integer(1...50), default: .int(10)),
         SettingDefinition("tracking.respect_dnt", group: "Tracking", label: "Honour Do Not Track", help: "Visitors whose browser sends Do Not Track are not tracked.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.anonymize_ip", group: "Tracking", label: "Anonymise IP addresses", help: "Store IPv4 addresses with the last octet set to 0 and IPv6 as /48.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),

@@ -10,8 +10,13 @@ public enum TicketActions {
     /// What the actor may see in `ws`: Agents their live departments there, everyone else the whole site.
     static func scope(_ inv: ActionInvocation, departments: any DepartmentStore) async throws -> TicketScope {
         guard case .user(let u, _) = inv.actor else { return .everything }
+        return try await scope(user: u, in: inv.workspace!.id, departments: departments)
+    }
+
+    /// What a signed-in person may see in `ws` (the admin's web routes use it too).
+    public static func scope(user u: User, in ws: WorkspaceID, departments: any DepartmentStore) async throws -> TicketScope {
         guard u.role == .agent else { return TicketScope(visibleDepartments: nil, userID: u.id) }
-        let live = Set(try await departments.list(inv.workspace!.id, includeArchived: false).map(\.id))
+        let live = Set(try await departments.list(ws, includeArchived: false).map(\.id))
         return TicketScope(visibleDepartments: Set(try await departments.assignments(user: u.id)).intersection(live), userID: u.id)
     }
 

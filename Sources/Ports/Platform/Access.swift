@@ -122,6 +122,8 @@ public protocol AuditStore: Sendable {
 /// Hashes and MACs the domain needs (tokens, TOTP), behind a port so the domain imports no crypto library.
 public protocol Digests: Sendable {
     func sha256Hex(_ text: String) -> String
+    /// SHA-256 of raw bytes (attachments), lowercase hex.
+    func sha256Hex(bytes: [UInt8]) -> String
     func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8]
     func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8]
 }
@@ -174,8 +176,10 @@ public struct Department: Sendable, Equatable {
     public var workspaceID: WorkspaceID
     public var name: String
     public var archived: Bool
-    public init(id: Int64, workspaceID: WorkspaceID, name: String, archived: Bool) {
-        self.id = id; self.workspaceID = workspaceID; self.name = name; self.archived = archived
+    /// Appended to replies as `{{department_signature}}` (plain text; empty when not set).
+    public var signature: String
+    public init(id: Int64, workspaceID: WorkspaceID, name: String, archived: Bool, signature: String = "") {
+        self.id = id; self.workspaceID = workspaceID; self.name = name; self.archived = archived; self.signature = signature
     }
 }
 
@@ -184,6 +188,8 @@ public protocol DepartmentStore: Sendable {
     func all() async throws -> [Department]
     func insert(_ workspace: WorkspaceID, name: String, now: Date, in tx: any SQLConnection) async throws -> Department
     func setArchived(_ workspace: WorkspaceID, id: Int64, archived: Bool, now: Date, in tx: any SQLConnection) async throws -> Bool
+    /// False when the department is not in the workspace.
+    func setSignature(_ workspace: WorkspaceID, id: Int64, signature: String, in tx: any SQLConnection) async throws -> Bool
     func assignments(user: UserID) async throws -> [Int64]
     /// Replaces the user's departments (ids that do not exist are ignored by the caller's validation).
     func setAssignments(user: UserID, departments: [Department], in tx: any SQLConnection) async throws

@@ -100,4 +100,5 @@ public let allMigrations: [Migration] = [
     migration0005VisitorSalts,
     migration0006Rollups,
     migration0007Tickets,
+    migration0008CannedAttachments,
 ]
