@@ -31,7 +31,7 @@ import Testing
 
     @Test func everyVariableHasADescription() {
         #expect(TemplateVariables.all.map(\.name) == ["customer_name", "customer_email", "ticket_id", "ticket_subject", "agent_name", "department_name",
-                                                      "department_signature", "site_name", "business_name"])
+                                                      "department_signature", "site_name", "business_name", "response_details"])
         #expect(TemplateVariables.all.allSatisfy { !$0.description.isEmpty })
     }
 
@@ -41,5 +41,15 @@ import Testing
         #expect(throws: DomainError.validation(field: "shortcut", message: "must be a slash and up to 48 letters, digits, _ or -, like /refund")) {
             try CannedResponses.normalizeShortcut("/two words")
         }
+    }
+
+    /// The spec's own example canned response (40-support.md) is accepted as written; the agent's part stays visible.
+    @Test func theSpecsExampleIsValidAndKeepsTheAgentsPart() {
+        let example = "Hi {{customer_name}},\nThanks for reaching out. I checked the details and here is what I found:\n{{response_details}}\n"
+            + "If you need anything else, just reply to this ticket and I will be happy to help.\nBest regards,\n{{agent_name}}\n{{department_signature}}"
+        #expect(TemplateVariables.unknown(in: example) == [])
+        let out = TemplateVariables.render(example, ["customer_name": "Jane", "agent_name": "Sam", "department_signature": "Billing team"])
+        #expect(out.hasPrefix("Hi Jane,\n") && out.contains("\n{{response_details}}\n") && out.hasSuffix("Sam\nBilling team"))
+        #expect(TemplateVariables.render("{{response_details}}", ["response_details": "Refunded."]) == "Refunded.")
     }
 }

@@ -28,6 +28,7 @@ public enum TemplateVariables {
         TemplateVariable("department_signature", "The signature of the ticket's department (empty when none is set)."),
         TemplateVariable("site_name", "The name of the site (workspace) the ticket belongs to."),
         TemplateVariable("business_name", "The business name from Settings (business.name)."),
+        TemplateVariable("response_details", "The part the agent writes for this ticket: left in place by a canned response for the agent to replace before sending."),
     ]
 
     public static let names: Set<String> = Set(all.map(\.name))
@@ -69,12 +70,15 @@ public enum TemplateVariables {
 
     /// Substitutes every known variable present in `context`; a known variable missing from the
     /// context becomes empty; unknown ones are left as written. Plain text in, plain text out.
+    /// Variables the agent fills in by hand: without a value they stay in the text, visible, to be replaced.
+    public static let agentFilled: Set<String> = ["response_details"]
+
     public static func render(_ text: String, _ context: [String: String]) -> String {
         var out = ""
         var last = text.startIndex
         for o in occurrences(in: text) {
             out += text[last..<o.range.lowerBound]
-            if names.contains(o.name) { out += context[o.name] ?? "" } else { out += text[o.range] }
+            if names.contains(o.name), let v = context[o.name] ?? (agentFilled.contains(o.name) ? nil : "") { out += v } else { out += text[o.range] }
             last = o.range.upperBound
         }
         out += text[last...]
