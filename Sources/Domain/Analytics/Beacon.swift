@@ -72,7 +72,7 @@ public struct BeaconParser: Sendable {
         }
     }
 
-    static func isToken(_ s: String) -> Bool {
+    public static func isToken(_ s: String) -> Bool {
         let u = s.utf8
         return !u.isEmpty && u.count <= 64 && u.allSatisfy { b in
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F

@@ -87,7 +87,11 @@ struct BeaconRoutes: Sendable {
             // Country (and city with a City database) from GeoIP; a trusted CDN's CF-IPCountry wins.
             let place = CDNCountry.merge(cdnCountry: ctx.cdnCountry, geo: services.enrichment.geo.locate(ip: ctx.clientIP))
             // Without a first-party id: a hash of site, address and browser under a random salt that changes daily.
-            let fallback = try await services.enrichment.visitorSalts.visitorHash(siteKey: site.siteKey, ip: ctx.clientIP, userAgent: ua, now: now)
+            // (Only worked out when the widget sent no usable first-party id.)
+            var fallback = ""
+            if case .string(let v)? = envelope.root["visitor_id"], BeaconParser.isToken(v) {} else {
+                fallback = try await services.enrichment.visitorSalts.visitorHash(siteKey: site.siteKey, ip: ctx.clientIP, userAgent: ua, now: now)
+            }
             var parsed = BeaconParser.rows(root: envelope.root, events: envelope.events, workspace: site,
                                            request: BeaconRequest(body: "", ip: ctx.clientIP, userAgent: ua, country: place.country, city: place.city, now: now),
                                            anonymizeIP: cached.flag("tracking.anonymize_ip"), visitorFallback: fallback)
