@@ -303,7 +303,7 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             try await f.app().test(.router) { client in
                 // Anonymous: every admin page sends you to sign in.
                 let anon = BrowserSession()
-                for page in ["/admin", "/admin/team", "/admin/api-keys", "/admin/sites", "/admin/security", "/admin/security/failed-logins", "/admin/soon/tickets"] {
+                for page in ["/admin", "/admin/team", "/admin/api-keys", "/admin/sites", "/admin/security", "/admin/security/failed-logins", "/admin/tickets"] {
                     let r = try await anon.get(client, page)
                     #expect(r.status == .seeOther && r.headers[.location]?.hasPrefix("/login?next=") == true, "\(page)")
                 }
@@ -313,7 +313,7 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
                                                     ("/admin/soon/license", [.owner]),
                                                     ("/admin/security", [.owner, .fullAdmin, .agent]), ("/admin/team", [.owner, .fullAdmin]),
                                                     ("/admin/api-keys", [.owner, .fullAdmin]), ("/admin/security/failed-logins", [.owner, .fullAdmin]),
-                                                    ("/admin/soon/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin])]
+                                                    ("/admin/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin])]
                 for user in [f.owner, f.admin, f.agentA] {
                     let b = BrowserSession()
                     let login = try await b.signIn(client, email: user.email, password: AccessFixture.password)

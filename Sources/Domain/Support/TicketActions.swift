@@ -20,6 +20,43 @@ public enum TicketActions {
         return TicketScope(visibleDepartments: Set(try await departments.assignments(user: u.id)).intersection(live), userID: u.id)
     }
 
+    /// The queue filter from its parts as people type them (status incl. `active`, department id or name,
+    /// assignee `mine`, `none` or an id); `tickets.list` and the admin queue page both read filters through it.
+    public static func queueFilter(_ ws: WorkspaceID, status: String?, department: JSONValue?, priority: String?, assignee: JSONValue?,
+                                   limit: Int, offset: Int, scope: TicketScope, tickets s: TicketService) async throws -> TicketFilter {
+        var f = TicketFilter(limit: limit, offset: offset)
+        switch status {
+        case nil: break
+        case "active"?: f.statuses = [.open, .pending, .waitingOnCustomer]
+        case let st?:
+            guard let v = TicketStatus(rawValue: st) else {
+                throw DomainError.validation(field: "status", message: "must be active or one of " + TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            f.statuses = [v]
+        }
+        if let d = department { f.departmentID = try await s.department(ws, d).id }
+        if let p = priority {
+            guard let v = TicketPriority(rawValue: p) else {
+                throw DomainError.validation(field: "priority", message: "must be one of " + TicketPriority.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            f.priority = v
+        }
+        if let a = assignee {
+            switch a.stringValue?.lowercased() {
+            case "mine"?:
+                guard let me = scope.userID else { throw DomainError.validation(field: "assignee", message: "'mine' needs a signed-in person; pass a team member's id") }
+                f.assignee = .user(me)
+            case "none"?: f.assignee = .nobody
+            default:
+                guard let id = a.intValue ?? a.stringValue.flatMap({ Int64($0) }), id > 0 else {
+                    throw DomainError.validation(field: "assignee", message: "must be mine, none or a team member's id")
+                }
+                f.assignee = .user(UserID(id))
+            }
+        }
+        return f
+    }
+
     static func author(_ inv: ActionInvocation) -> TicketAuthor {
         switch inv.actor {
         case .user(let u, _): return .agent(u.id, email: u.email)
@@ -40,27 +77,9 @@ public enum TicketActions {
                                              ActionParam("offset", .integer(min: 0, max: 1_000_000), "How many to skip.")]) { inv in
             let ws = inv.workspace!.id
             let scope = try await scope(inv, departments: s.departments)
-            var f = TicketFilter(limit: Int(inv.int("limit") ?? 25), offset: Int(inv.int("offset") ?? 0))
-            switch inv.string("status") {
-            case nil: break
-            case "active"?: f.statuses = [.open, .pending, .waitingOnCustomer]
-            case let st?: f.statuses = [TicketStatus(rawValue: st)!]
-            }
-            if let d = inv.params["department"] { f.departmentID = try await s.department(ws, d).id }
-            f.priority = inv.string("priority").flatMap(TicketPriority.init(rawValue:))
-            if let a = inv.params["assignee"] {
-                switch a.stringValue?.lowercased() {
-                case "mine"?:
-                    guard let me = scope.userID else { throw DomainError.validation(field: "assignee", message: "'mine' needs a signed-in person; pass a team member's id") }
-                    f.assignee = .user(me)
-                case "none"?: f.assignee = .nobody
-                default:
-                    guard let id = a.intValue ?? a.stringValue.flatMap({ Int64($0) }), id > 0 else {
-                        throw DomainError.validation(field: "assignee", message: "must be mine, none or a team member's id")
-                    }
-                    f.assignee = .user(UserID(id))
-                }
-            }
+            let f = try await queueFilter(ws, status: inv.string("status"), department: inv.params["department"], priority: inv.string("priority"),
+                                          assignee: inv.params["assignee"], limit: Int(inv.int("limit") ?? 25), offset: Int(inv.int("offset") ?? 0),
+                                          scope: scope, tickets: s)
             let page = try await s.list(ws, f, scope: scope)
             return .object(["tickets": .array(page.tickets.map(\.json)), "total": .int(Int64(page.total)), "limit": .int(Int64(f.limit)), "offset": .int(Int64(f.offset))])
         })

@@ -72,7 +72,7 @@ struct AdminRoutes: Sendable {
                  NavItem(label: "Pipeline", slug: "pipeline", built: false, adminOnly: true, spec: "30-crm: The pipeline"),
                  NavItem(label: "Forecast", slug: "forecast", built: false, adminOnly: true, spec: "30-crm: Forecast and reports"),
                  NavItem(label: "Sequences", slug: "sequences", built: false, adminOnly: true, spec: "30-crm: Automatic follow-up sequences")]),
-        ("Support", [NavItem(label: "Tickets", slug: "tickets", built: false, adminOnly: false, spec: "40-support: Tickets"),
+        ("Support", [NavItem(label: "Tickets", slug: "tickets", built: true, adminOnly: false, spec: "40-support: Tickets"),
                      NavItem(label: "Chat inbox", slug: "chat", built: false, adminOnly: false, spec: "40-support: Chat inbox"),
                      NavItem(label: "Mailboxes", slug: "mailboxes", built: false, adminOnly: true, spec: "40-support: Email mailboxes and drafts")]),
         ("AI", [NavItem(label: "Set up AI", slug: "ai", built: false, adminOnly: true, spec: "50-ai: Set up your AI"),
@@ -107,13 +107,18 @@ struct AdminRoutes: Sendable {
         let online = try await services.sessions.activeUserIDs(since: services.clock.now().addingTimeInterval(-180)).count
         var m: [String: Any] = ["pageTitle": title, "nav": nav, "userName": me.user.name, "roleName": me.user.role.displayName, "csrf": me.session.csrfToken]
         // The workspace switcher: the sites this person may work in, the session's choice selected.
-        let sites = try await services.db.read { try await services.workspaces.all(in: $0) }.filter { ActionRegistry.canAccess(ctx.actor!, $0.id) }
-        let current = sites.first { $0.id == me.session.workspaceID } ?? sites.first
+        let (sites, current) = try await self.sites(ctx)
         m["switcher"] = sites.map { ["siteKey": $0.siteKey, "name": $0.name, "selected": $0.id == current?.id] }
         m["hasSites"] = !sites.isEmpty
         m["currentSite"] = current?.name ?? ""
         if online > 0 { m["online"] = String(online) }
         return m
+    }
+
+    /// The sites this person may work in, and the one the session works in (the first when none is chosen).
+    func sites(_ ctx: AppContext) async throws -> (all: [Workspace], current: Workspace?) {
+        let all = try await services.db.read { try await services.workspaces.all(in: $0) }.filter { ActionRegistry.canAccess(ctx.actor!, $0.id) }
+        return (all, all.first { $0.id == ctx.identity!.session.workspaceID } ?? all.first)
     }
 
     /// Reads a POSTed form and checks its CSRF token against the session's.
@@ -197,12 +202,16 @@ struct AdminRoutes: Sendable {
             let back = f["back"].isEmpty ? "/admin" : f["back"]
             do {
                 _ = try await invoke(name, form: f, ctx: ctx)
-                return Self.flashRedirect(back, flash: "Done: \(services.actions.definitions[name]?.summary ?? name)")
+                // A form may name its own confirmation ("Reply added."); it is shown escaped, to the person who posted it.
+                let done = f["done"].isEmpty ? "Done: \(services.actions.definitions[name]?.summary ?? name)" : String(f["done"].prefix(120))
+                return Self.flashRedirect(back, flash: done)
             } catch let e as DomainError {
                 if case .forbidden = e { return try await forbidden(ctx, title: "Not allowed") }
                 return Self.flashRedirect(back, error: e.description)
             }
         }
+
+        registerTickets(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

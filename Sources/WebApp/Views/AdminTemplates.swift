@@ -96,7 +96,7 @@ enum AdminTemplates {
     {{<admin}}{{$body}}
     <div class="card">
     <p>Signed in as <strong>{{userName}}</strong> ({{roleName}}). {{siteCount}} site(s) in this installation.</p>
-    <p class="hint">The analytics dashboard is not built yet in this edition; the pages marked grey in the menu say so when opened. Built so far: Sites, Team, API keys, Security (two-factor), Failed logins and the API documentation.</p>
+    <p class="hint">The analytics dashboard is not built yet in this edition; the pages marked grey in the menu say so when opened. Built so far: Tickets, Sites, Team, API keys, Security (two-factor), Failed logins and the API documentation.</p>
     </div>
     {{/body}}{{/admin}}
     """

@@ -48,6 +48,19 @@ enum Assets {
     .spaced { margin-top:16px; }
     label.check { display:inline-block; font-weight:400; margin:2px 12px 2px 0; }
     label.check.block { display:block; }
+    textarea { width:100%; padding:9px 11px; border:1px solid var(--line); border-radius:7px; font:inherit; }
+    .filters { display:flex; flex-wrap:wrap; gap:6px 10px; align-items:center; margin-bottom:8px; } .filters label { margin:0; }
+    .toolbar a.current { font-weight:700; }
+    tr.sla-overdue td.sla, dd.sla-overdue { color:var(--bad); font-weight:600; } tr.sla-overdue { background:#fef3f2; }
+    tr.sla-due_soon td.sla, dd.sla-due_soon { color:#b54708; font-weight:600; } tr.sla-due_soon { background:#fffaeb; }
+    .prio-urgent, .prio-high { color:var(--bad); font-weight:600; }
+    dl.facts dd { font-family:inherit; }
+    ol.thread { list-style:none; padding:0; margin:0 0 20px; }
+    .msg { background:#fff; border:1px solid var(--line); border-radius:10px; padding:12px 16px; margin-bottom:10px; }
+    .msg.customer { border-left:4px solid var(--accent); } .msg.agent { border-left:4px solid var(--ok); }
+    .msg.note { background:#fffaeb; border:1px dashed #f79009; border-left:4px solid #f79009; }
+    .msg .meta { color:var(--muted); font-size:13px; margin-bottom:6px; } .msg .body { white-space:pre-wrap; word-break:break-word; }
+    form.row { display:flex; gap:8px; align-items:center; margin-bottom:8px; } form.row label { margin:0; }
     """
 
     static let js = """

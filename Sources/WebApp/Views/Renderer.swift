@@ -27,6 +27,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.blockedIPs), named: "blocked_ips")
         lib.register(try MustacheTemplate(string: AdminTemplates.settings), named: "settings")
         lib.register(try MustacheTemplate(string: AdminTemplates.audit), named: "audit")
+        lib.register(try MustacheTemplate(string: AdminTemplates.tickets), named: "tickets")
+        lib.register(try MustacheTemplate(string: AdminTemplates.ticket), named: "ticket")
         library = lib
     }
 
