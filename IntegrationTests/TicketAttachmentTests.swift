@@ -151,6 +151,36 @@ import Testing
         }
     }
 
+    /// `tickets.attachments.add` through the action registry: base64 in, the same rules, the same visibility.
+    @Test(arguments: Engine.all)
+    func theAddActionTakesBase64AndAppliesTheRules(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let n = try await ticket(f, department: "Support")
+            let owner = try await f.actor(f.owner)
+            let out = try await f.invoke("tickets.attachments.add", as: owner, site: f.siteA,
+                                         ["ticket_id": .string("T-\(n)"), "file_name": .string("screen shot.png"), "content_base64": .string(Data(Self.png).base64EncodedString())])
+            #expect(out["attachment"]?["size"]?.intValue == Int64(Self.png.count))
+            #expect(out["attachment"]?["content_type"]?.stringValue == "image/png")
+            let (_, bytes) = try await f.services.attachments.fetch(f.siteA.id, number: n, attachmentID: try #require(out["attachment"]?["id"]?.intValue), includeInternal: true, scope: .everything)
+            #expect(bytes == Self.png, "stored byte for byte")
+            await #expect(throws: DomainError.validation(field: "content_base64", message: "must be the file's bytes in base64 (and not empty)")) {
+                _ = try await f.invoke("tickets.attachments.add", as: owner, site: f.siteA, ["ticket_id": .int(n), "file_name": .string("a.png"), "content_base64": .string("")])
+            }
+            let elf: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0] + Array(repeating: 0, count: 64)
+            await #expect(throws: DomainError.self) {
+                _ = try await f.invoke("tickets.attachments.add", as: owner, site: f.siteA, ["ticket_id": .int(n), "file_name": .string("cat.png"), "content_base64": .string(Data(elf).base64EncodedString())])
+            }
+            // A ticket of no department is not an Agent's: it answers as if it did not exist.
+            let general = try await ticket(f, department: nil)
+            await #expect(throws: DomainError.self) {
+                _ = try await f.invoke("tickets.attachments.add", as: try await f.actor(f.agentA), site: f.siteA,
+                                       ["ticket_id": .int(general), "file_name": .string("a.png"), "content_base64": .string(Data(Self.png).base64EncodedString())])
+            }
+            #expect(try await f.services.attachments.list(f.siteA.id, number: general, includeInternal: true, scope: .everything).isEmpty)
+        }
+    }
+
     @Test func diskAdapterRefusesKeysThatCouldEscape() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-files-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

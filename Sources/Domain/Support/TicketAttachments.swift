@@ -100,6 +100,20 @@ public struct TicketAttachments: Sendable {
                                         scope: try await TicketActions.scope(inv, departments: s.tickets.departments))
             return .object(["ticket_id": .string("T-\(n)"), "attachments": .array(list.map(\.json))])
         })
+        r.register(ActionDefinition(name: "tickets.attachments.add", summary: "Attach a file (base64) to a ticket, or to one of its messages. Size and type follow the site's attachment rules; through the API the request body limit (1 MiB) allows files up to about 750 KB.",
+                                    scope: "tickets.write", roles: TicketActions.staff, risk: .write, workspaceScoped: true,
+                                    params: [TicketActions.ticketParam,
+                                             ActionParam("file_name", .string(maxLength: 255), required: true, "The file's name, e.g. invoice.pdf (shown to readers; never used on disk)."),
+                                             ActionParam("content_base64", .string(maxLength: 70_000_000), required: true, "The file's bytes, base64-encoded."),
+                                             ActionParam("message_id", .integer(min: 1, max: Int64.max), "Attach to this message of the ticket (its internal flag then applies to the file).")]) { inv in
+            let n = try TicketService.parseNumber(inv.params["ticket_id"], field: "ticket_id")
+            guard let encoded = inv.string("content_base64"), let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters), !data.isEmpty else {
+                throw DomainError.validation(field: "content_base64", message: "must be the file's bytes in base64 (and not empty)")
+            }
+            let a = try await s.attach(inv.workspace!.id, number: n, messageID: inv.int("message_id"), fileName: inv.string("file_name") ?? "", bytes: [UInt8](data),
+                                       scope: try await TicketActions.scope(inv, departments: s.tickets.departments))
+            return .object(["ticket_id": .string("T-\(n)"), "attachment": a.json])
+        })
     }
 }
 
