@@ -99,17 +99,8 @@ public struct LocalFileStorage: FileStorage {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileStorageError.io(operation: "write", path: path, errno: errno)
-                }
-                done += n
-            }
-        }
+        let err = Posix.writeFully(fd, bytes)
+        if err != 0 { throw FileStorageError.io(operation: "write", path: path, errno: err) }
     }
 
     static func syncDirectory(_ dir: String) throws {

@@ -65,6 +65,7 @@ extension FileSpool {
         var segments: [Segment] = []
         var pending: UInt64 = 0
         var truncated: UInt64 = 0
+        var writeFD: Int32 = -1  // the last segment's, kept open for appending
         for (i, id) in ids.enumerated() {
             let path = segmentPath(directory, id)
             let isLast = i == ids.count - 1
@@ -97,13 +98,9 @@ extension FileSpool {
                 throw error
             }
             segments.append(Segment(id: id, size: size))
-            if isLast {
-                return Recovered(segments: segments, acknowledged: acknowledged, pendingBytes: Int(pending),
-                                 writeFD: fd, truncatedBytes: truncated)
-            }
-            Posix.close(fd)
+            if isLast { writeFD = fd } else { Posix.close(fd) }
         }
-        fatalError("unreachable: ids is not empty")
+        return Recovered(segments: segments, acknowledged: acknowledged, pendingBytes: Int(pending), writeFD: writeFD, truncatedBytes: truncated)
     }
 
     /// `seg-00000000000000000042.log` → 42.

@@ -19,16 +19,24 @@ enum Posix {
 
     /// Writes all of `bytes` (a regular file may still take them in several calls).
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { buf in
+        let err = writeFully(fd, bytes)
+        if err != 0 { throw FileSpoolError.io(operation: "write", path: path, errno: err) }
+    }
+
+    /// The write loop itself (retrying interrupted and short writes): 0, or the errno that stopped it.
+    /// Shared by the spool and the local file storage, which report failures with their own errors.
+    static func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+        bytes.withUnsafeBytes { buf in
             var done = 0
             while done < buf.count {
                 let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw FileSpoolError.io(operation: "write", path: path, errno: errno)
+                    return errno
                 }
                 done += n
             }
+            return 0
         }
     }
 
