@@ -54,6 +54,8 @@ public struct Services: Sendable {
     public let files: any FileStorage
     /// Files on tickets (checked, stored in `files`).
     public let attachments: TicketAttachments
+    /// The customer ticket portal behind the widget's tickets mode.
+    public let portal: TicketPortal
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
     public let trackingMaintenance: any TrackingMaintenance
@@ -160,6 +162,8 @@ public struct Services: Sendable {
         let attachments = TicketAttachments(db: db, store: SQLTicketAttachmentStore(), files: files, tickets: tickets, digests: digests, random: random,
                                             outbox: outbox, clock: clock)
         self.attachments = attachments
+        self.portal = TicketPortal(db: db, store: SQLTicketPortalStore(), tickets: tickets, attachments: attachments, rateLimits: SQLRateLimitStore(db: db),
+                                   digests: digests, random: random, clock: clock)
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,

@@ -238,4 +238,26 @@ import Testing
         }
         await env.services.db.shutdown()
     }
+
+    @Test func servedPortalIsTheAssetFileAndTheTrackingCoreStaysSmall() async throws {
+        let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/WebApp/Assets")
+        let disk = try String(contentsOf: assets.appendingPathComponent("widget-portal.js"), encoding: .utf8)
+        #expect(PortalScript.source + "\n" == disk, "run scripts/gen-widget.sh after editing widget-portal.js")
+        // The portal UI never builds markup from strings: ticket data only reaches the page as text.
+        #expect(!disk.contains("innerHTML") && !disk.contains("insertAdjacentHTML") && !disk.contains("document.write"))
+        #expect(!disk.contains("document.cookie") && !WidgetScript.source.contains("document.cookie"))
+        // The widget loads the portal only in tickets mode, and the portal lives in its own file.
+        #expect(WidgetScript.source.contains("attr(\"mode\") === \"tickets\"") && WidgetScript.source.contains("/widget-portal.js"))
+        #expect(!WidgetScript.source.contains("portal/v1"))
+        let env = try await WebTests.make()
+        try await env.app.test(.router) { client in
+            try await client.execute(uri: "/widget-portal.js", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType]?.hasPrefix("application/javascript") == true)
+                #expect(String(buffer: r.body) == disk)
+            }
+        }
+        await env.services.db.shutdown()
+    }
 }

@@ -9,6 +9,9 @@ enum WidgetScript {
  *             data-respect-dnt="true"      send nothing when navigator.doNotTrack is "1"
  *             data-track-forms="false"     no "form" events
  *             data-endpoint="https://HOST/beacon.php"  (default: origin of the script src + "/beacon.php")
+ *             data-mode="tickets"          also load the ticket portal (HOST/widget-portal.js; see that file):
+ *               data-flavor="inline|floating", data-target="#css-selector" (inline container, default
+ *               #opsiq-tickets); with data-identity-token the authenticated flavour. Tracking is unchanged.
  *
  * QUEUE  window.OpsIQ = window.OpsIQ || []; OpsIQ.push([cmd, ...]) before load is replayed in order;
  *   after load OpsIQ.push runs commands at once. Commands:
@@ -52,6 +55,16 @@ enum WidgetScript {
   var endpoint = attr("endpoint");
   if (!endpoint) {
     try { endpoint = new URL(script.src, loc.href).origin + "/beacon.php"; } catch (e) { endpoint = "/beacon.php"; }
+  }
+  // Ticket portal: its UI is a separate script, loaded only in tickets mode (the tracking core stays small).
+  if (attr("mode") === "tickets" && siteKey) {
+    var base = "";
+    try { base = new URL(script.src, loc.href).origin; } catch (e) { /* inline script: same origin */ }
+    w.OpsIQPortal = w.OpsIQPortal || { siteKey: siteKey, base: base, token: attr("identity-token") || "", flavor: attr("flavor") || "", target: attr("target") || "" };
+    var ps = d.createElement("script");
+    ps.src = base + "/widget-portal.js";
+    ps.async = true;
+    (d.head || d.documentElement).appendChild(ps);
   }
   var dnt = attr("respect-dnt") === "true" &&
     /^(1|yes)$/.test(String(nav.doNotTrack || w.doNotTrack || nav.msDoNotTrack));

@@ -1,0 +1,292 @@
+import Foundation
+import Ports
+
+/// Who is using the customer ticket portal.
+public enum PortalCustomer: Sendable, Equatable {
+    /// Named by a signed identity token (the authenticated flavour): sees every ticket opened with this email.
+    case identified(email: String, name: String)
+    /// No identity token: sees only the tickets whose access keys it presents.
+    case anonymous
+}
+
+/// A file a customer sends with a new ticket or a reply.
+public struct PortalFile: Sendable, Equatable {
+    public var name: String
+    public var bytes: [UInt8]
+    public init(name: String, bytes: [UInt8]) { self.name = name; self.bytes = bytes }
+}
+
+/// An access key presented by an anonymous customer for one ticket.
+public struct PortalTicketKey: Sendable, Equatable {
+    public var number: Int64
+    public var key: String
+    public init(number: Int64, key: String) { self.number = number; self.key = key }
+}
+
+/// Too many portal requests from one address; `message` says which limit.
+public struct PortalRateLimited: Error, Sendable, Equatable {
+    public var retryAfter: Int
+    public var message: String
+}
+
+/// The customer ticket portal (the widget's `data-mode="tickets"`). A hard boundary: everything it
+/// returns is built here from public messages only (`includeInternal: false`) of tickets the customer
+/// owns: the identity token's email for identified customers, a per-ticket access key (random, only its
+/// SHA-256 stored, compared in constant time) for anonymous ones. A ticket the customer does not own
+/// answers exactly like one that does not exist. Customers' messages go through `TicketService`, so the
+/// reopen, lock and event rules are the helpdesk's.
+public struct TicketPortal: Sendable {
+    public let db: any SQLDatabase
+    public let store: any TicketPortalStore
+    public let tickets: TicketService
+    public let attachments: TicketAttachments
+    public let rateLimits: any RateLimitStore
+    public let digests: any Digests
+    public let random: any RandomSource
+    public let clock: any TimeSource
+
+    public init(db: any SQLDatabase, store: any TicketPortalStore, tickets: TicketService, attachments: TicketAttachments, rateLimits: any RateLimitStore,
+                digests: any Digests, random: any RandomSource, clock: any TimeSource) {
+        self.db = db; self.store = store; self.tickets = tickets; self.attachments = attachments; self.rateLimits = rateLimits
+        self.digests = digests; self.random = random; self.clock = clock
+    }
+
+    /// Site setting: when true the portal only serves customers with a valid identity token.
+    public static let requireIdentitySetting = "tickets.portal_require_identity"
+    /// Requests a minute from one address to one site's portal (polling every 12 s uses 5).
+    public static let requestsPerMinute = 120
+    /// New tickets an hour from one address to one site's portal (anonymous spam guard).
+    public static let createsPerHour = 10
+    public static let maxFiles = 5
+    public static let maxKeys = 50
+    public static let notFoundMessage = "no such ticket, or it is not yours"
+
+    // MARK: - Who is asking
+
+    /// The customer a request speaks for. A token that fails any check of the beacon's verifier is refused
+    /// (never downgraded to anonymous); a site that requires identity refuses requests without one.
+    public func identify(_ site: Workspace, token: String?) async throws -> PortalCustomer {
+        let t = (token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.isEmpty {
+            if case .bool(true)? = try await tickets.settings.value(Self.requireIdentitySetting, workspace: site.id) {
+                throw DomainError.unauthenticated("identity_token: this site's ticket portal requires a signed identity token (data-identity-token)")
+            }
+            return .anonymous
+        }
+        let claims: IdentityClaims
+        do { claims = try IdentityTokenVerifier(digests: digests).verify(t, siteKey: site.siteKey, secret: site.siteSecret, now: clock.now()) } catch let e as IdentityTokenError {
+            throw DomainError.unauthenticated("identity_token: \(e.description)")
+        }
+        guard let email = claims.email, email.split(separator: "@").count == 2 else {
+            throw DomainError.validation(field: "identity_token", message: "the token's customer needs an email for the ticket portal")
+        }
+        return .identified(email: email, name: claims.name ?? "")
+    }
+
+    /// Counts one request (and one new ticket when `create`) from `ip`; throws when over a limit.
+    public func hit(_ ws: WorkspaceID, ip: String, create: Bool) async throws {
+        let now = clock.now().timeIntervalSince1970
+        let minute = (now / 60).rounded(.down) * 60
+        if try await rateLimits.hit(bucket: "portal:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: minute)) > Self.requestsPerMinute {
+            throw PortalRateLimited(retryAfter: max(1, Int((minute + 60 - now).rounded(.up))),
+                                    message: "too many requests: at most \(Self.requestsPerMinute) a minute from one address")
+        }
+        guard create else { return }
+        let hour = (now / 3600).rounded(.down) * 3600
+        if try await rateLimits.hit(bucket: "portal-create:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: hour)) > Self.createsPerHour {
+            throw PortalRateLimited(retryAfter: max(1, Int((hour + 3600 - now).rounded(.up))),
+                                    message: "too many new tickets: at most \(Self.createsPerHour) an hour from one address")
+        }
+    }
+
+    // MARK: - Ownership
+
+    /// The ticket `number` if this customer owns it (following a merge into a ticket of the same customer),
+    /// else "not found". Anonymous customers must present the ticket's key.
+    func owned(_ ws: WorkspaceID, _ who: PortalCustomer, number: Int64, key: String?) async throws -> Ticket {
+        let store = tickets.store, portal = self.store
+        return try await db.read { conn in
+            guard let t = try await store.find(ws, number: number, in: conn) else { throw DomainError.notFound(Self.notFoundMessage) }
+            switch who {
+            case .identified(let email, _):
+                guard constantTimeEquals(t.customerEmail.lowercased(), email.lowercased()) else { throw DomainError.notFound(Self.notFoundMessage) }
+            case .anonymous:
+                guard let key, !key.isEmpty, key.count <= 200 else { throw DomainError.notFound(Self.notFoundMessage) }
+                let presented = digests.sha256Hex(key)
+                // Every stored hash is compared, so the time taken does not depend on which one matched.
+                var match = false
+                for h in try await portal.keyHashes(ws, ticketID: t.id, in: conn) { match = constantTimeEquals(h, presented) || match }
+                guard match else { throw DomainError.notFound(Self.notFoundMessage) }
+            }
+            if let m = t.mergedInto, let s = try await store.find(ws, id: m, in: conn), s.customerEmail.lowercased() == t.customerEmail.lowercased() {
+                return s
+            }
+            return t
+        }
+    }
+
+    // MARK: - Reading
+
+    static func statuses(_ filter: String) throws -> (statuses: [TicketStatus], awaitingOnly: Bool) {
+        switch filter {
+        case "", "all": return ([], false)
+        case "awaiting": return ([], true)
+        default:
+            guard let s = TicketStatus(rawValue: filter) else {
+                throw DomainError.validation(field: "status", message: "must be one of all, awaiting, \(TicketStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return ([s], false)
+        }
+    }
+
+    /// "Awaiting you": the team asked the customer something (Waiting on Customer) or answered last.
+    static func awaiting(_ t: Ticket, lastPublicAuthor: TicketAuthorKind?) -> Bool {
+        if t.status == .waitingOnCustomer { return true }
+        guard ![.resolved, .closed].contains(t.status) else { return false }
+        return lastPublicAuthor == .agent || lastPublicAuthor == .ai
+    }
+
+    /// The customer's tickets, newest activity first, with search and a status filter (`awaiting` for the highlight).
+    public func list(_ ws: WorkspaceID, _ who: PortalCustomer, keys: [PortalTicketKey], search: String, status: String) async throws -> JSONValue {
+        let (statuses, awaitingOnly) = try Self.statuses(status)
+        guard search.count <= 200 else { throw DomainError.validation(field: "search", message: "must be at most 200 characters") }
+        let owner: PortalTicketQuery.Owner
+        switch who {
+        case .identified(let email, _): owner = .email(email)
+        case .anonymous:
+            guard keys.count <= Self.maxKeys else { throw DomainError.validation(field: "tickets", message: "at most \(Self.maxKeys) ticket keys per request") }
+            var ids: [Int64] = []
+            // Keys that no longer open anything (a wrong key, a deleted ticket) are skipped, not reported.
+            for k in keys { if let t = try? await owned(ws, who, number: k.number, key: k.key), !ids.contains(t.id) { ids.append(t.id) } }
+            owner = .tickets(ids)
+        }
+        let store = self.store
+        let rows = try await db.read { try await store.list(ws, PortalTicketQuery(owner: owner, search: search, statuses: statuses, limit: 100), in: $0) }
+        let views = rows.filter { !awaitingOnly || Self.awaiting($0.ticket, lastPublicAuthor: $0.lastPublicAuthor) }
+            .map { Self.ticketJSON($0.ticket, awaiting: Self.awaiting($0.ticket, lastPublicAuthor: $0.lastPublicAuthor)) }
+        return .object(["tickets": .array(views)])
+    }
+
+    /// One ticket with its public conversation and the public messages' attachments.
+    public func get(_ ws: WorkspaceID, _ who: PortalCustomer, number: Int64, key: String?) async throws -> JSONValue {
+        let t = try await owned(ws, who, number: number, key: key)
+        return try await thread(ws, t)
+    }
+
+    func thread(_ ws: WorkspaceID, _ t: Ticket) async throws -> JSONValue {
+        let store = tickets.store, files = attachments.store
+        let (messages, attached) = try await db.read { conn in
+            (try await store.messages(ws, ticketID: t.id, includeInternal: false, in: conn),
+             try await files.list(ws, ticketID: t.id, includeInternal: false, in: conn))
+        }
+        // Belt and braces: the store was asked without internal notes; nothing internal passes here either.
+        let publicMessages = messages.filter { !$0.internalNote }
+        let publicFiles = attached.filter { !$0.internalNote }
+        let last = publicMessages.last?.authorKind
+        var byMessage: [Int64: [JSONValue]] = [:]
+        var loose: [JSONValue] = []
+        for a in publicFiles {
+            let v = Self.fileJSON(a)
+            if let m = a.messageID, publicMessages.contains(where: { $0.id == m }) { byMessage[m, default: []].append(v) } else if a.messageID == nil { loose.append(v) }
+        }
+        let msgs: [JSONValue] = publicMessages.map { m in
+            .object(["id": .int(m.id), "author_kind": .string(m.authorKind.rawValue),
+                     "author": .string(m.authorKind == .customer ? (t.customerName.isEmpty ? "You" : t.customerName) : m.authorKind == .ai ? "Support assistant" : "Support team"),
+                     "body": .string(m.body), "created_at": .string(TicketService.iso(m.createdAt)), "attachments": .array(byMessage[m.id] ?? [])])
+        }
+        var o = Self.ticketJSON(t, awaiting: Self.awaiting(t, lastPublicAuthor: last))
+        if case .object(var d) = o {
+            d["messages"] = .array(msgs)
+            d["attachments"] = .array(loose)
+            o = .object(d)
+        }
+        return o
+    }
+
+    /// What the portal shows of a ticket: no department, assignee, SLA or staff details.
+    static func ticketJSON(_ t: Ticket, awaiting: Bool) -> JSONValue {
+        .object(["id": .string(t.displayID), "number": .int(t.number), "subject": .string(t.subject), "status": .string(t.status.rawValue),
+                 "locked": .bool(t.locked), "awaiting_you": .bool(awaiting), "created_at": .string(TicketService.iso(t.createdAt)),
+                 "updated_at": .string(TicketService.iso(t.updatedAt))])
+    }
+
+    static func fileJSON(_ a: TicketAttachment) -> JSONValue {
+        .object(["id": .int(a.id), "file_name": .string(a.fileName), "content_type": .string(a.contentType), "size": .int(a.size)])
+    }
+
+    /// One attachment of a public message of a ticket the customer owns, with its bytes.
+    public func attachment(_ ws: WorkspaceID, _ who: PortalCustomer, number: Int64, key: String?, attachmentID: Int64) async throws -> (attachment: TicketAttachment, bytes: [UInt8]) {
+        let t = try await owned(ws, who, number: number, key: key)
+        return try await attachments.fetch(ws, number: t.number, attachmentID: attachmentID, includeInternal: false, scope: .everything)
+    }
+
+    // MARK: - Writing
+
+    /// Checks every file before anything is written, naming the one that fails (`files[1]`).
+    func checkFiles(_ ws: WorkspaceID, _ files: [PortalFile]) async throws {
+        guard files.count <= Self.maxFiles else { throw DomainError.validation(field: "files", message: "at most \(Self.maxFiles) files per message") }
+        let maxMB = try await attachments.maxMB(ws)
+        for (i, f) in files.enumerated() {
+            do { _ = try AttachmentRules.check(fileName: AttachmentRules.displayName(f.name), bytes: f.bytes, maxMB: maxMB) } catch DomainError.validation(_, let message) {
+                throw DomainError.validation(field: "files[\(i)]", message: "\(AttachmentRules.displayName(f.name)) \(message)")
+            }
+        }
+    }
+
+    /// Opens a ticket for the customer. Anonymous customers give their email and get the ticket's access
+    /// key (shown once; only its hash is kept); identified customers' email comes from the token.
+    public func create(_ ws: WorkspaceID, _ who: PortalCustomer, email: String?, name: String?, subject: String, message: String,
+                       files: [PortalFile]) async throws -> (thread: JSONValue, key: String?) {
+        let customerEmail: String, customerName: String
+        switch who {
+        case .identified(let e, let n): customerEmail = e; customerName = n
+        case .anonymous:
+            guard let e = email?.trimmingCharacters(in: .whitespaces), !e.isEmpty else { throw DomainError.validation(field: "email", message: "is required: we answer you there") }
+            customerEmail = e
+            customerName = String((name ?? "").trimmingCharacters(in: .whitespaces).prefix(190))
+        }
+        try await checkFiles(ws, files)
+        let detail: TicketDetail
+        do {
+            detail = try await tickets.create(ws, .init(subject: subject, message: message, departmentID: nil, customerEmail: customerEmail, customerName: customerName),
+                                              scope: .everything)
+        } catch DomainError.validation(let field, let m) where field == "customer_email" {
+            throw DomainError.validation(field: "email", message: m)
+        }
+        var key: String? = nil
+        if who == .anonymous {
+            let k = "tk_" + random.bytes(32).hexString
+            let store = self.store, now = clock.now()
+            try await db.transaction { try await store.insertKey(ws, ticketID: detail.ticket.id, keyHash: digests.sha256Hex(k), now: now, in: $0) }
+            key = k
+        }
+        for f in files {
+            _ = try await attachments.attach(ws, number: detail.ticket.number, messageID: detail.messages.first?.id, fileName: f.name, bytes: f.bytes, scope: .everything)
+        }
+        return (try await thread(ws, detail.ticket), key)
+    }
+
+    /// The customer's reply, through `TicketService.reply` (a resolved or closed ticket reopens; a locked one refuses).
+    public func reply(_ ws: WorkspaceID, _ who: PortalCustomer, number: Int64, key: String?, message: String, files: [PortalFile]) async throws -> JSONValue {
+        let t = try await owned(ws, who, number: number, key: key)
+        if t.mergedInto != nil { throw DomainError.conflict("\(t.displayID) was merged into another ticket and takes no replies") }
+        try await checkFiles(ws, files)
+        let m = try await tickets.reply(ws, number: t.number, body: message, author: .customer(email: t.customerEmail, name: t.customerName), scope: .everything)
+        for f in files {
+            _ = try await attachments.attach(ws, number: t.number, messageID: m.id, fileName: f.name, bytes: f.bytes, scope: .everything)
+        }
+        return try await get(ws, who, number: number, key: key)
+    }
+
+    /// Resolve (`resolve: true`) or reopen the customer's own ticket.
+    public func setStatus(_ ws: WorkspaceID, _ who: PortalCustomer, number: Int64, key: String?, resolve: Bool) async throws -> JSONValue {
+        let t = try await owned(ws, who, number: number, key: key)
+        if t.mergedInto != nil { throw DomainError.conflict("\(t.displayID) was merged into another ticket") }
+        if t.locked { throw DomainError.conflict("\(t.displayID) is locked by the support team") }
+        let done = t.status == .resolved || t.status == .closed
+        if resolve, done { throw DomainError.conflict("\(t.displayID) is already \(t.status.rawValue)") }
+        if !resolve, !done { throw DomainError.conflict("\(t.displayID) is open; only resolved or closed tickets can be reopened") }
+        _ = try await tickets.setStatus(ws, number: t.number, to: resolve ? .resolved : .open, scope: .everything)
+        return try await get(ws, who, number: number, key: key)
+    }
+}
