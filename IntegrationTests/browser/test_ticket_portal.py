@@ -39,12 +39,17 @@ def q(browser, name):
     return browser.find_element(By.CSS_SELECTOR, f'[data-oq="{name}"]')
 
 
+def status(browser):
+    return browser.execute_script("var e = document.querySelector('[data-oq=ticket-status]'); return e && e.getAttribute('data-status')")
+
+
 def wait(browser, cond, timeout=15):
     return WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda d: cond())
 
 
 def messages(browser):
-    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, '[data-oq="message"] .oq-body')]
+    # Read in one script call: the thread re-renders when a poll brings news, which would stale element handles.
+    return browser.execute_script("return Array.from(document.querySelectorAll('[data-oq=message] .oq-body')).map(e => e.textContent)")
 
 
 def test_anonymous_inline_portal_full_cycle(web, browser):
@@ -69,15 +74,15 @@ def test_anonymous_inline_portal_full_cycle(web, browser):
         assert draft["subject"] == "Printer <b>on fire</b>" and draft["email"] == "ann@example.com"
         q(browser, "files").send_keys(os.path.join(site, "screen.png"))
         q(browser, "submit").click()
-        wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '[data-oq="subject"]'))
+        wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '[data-oq="ticket-subject"]'))
         # Markup typed by the customer is shown as text, never parsed.
-        assert q(browser, "subject").text == "Printer <b>on fire</b>"
-        assert not browser.find_elements(By.CSS_SELECTOR, '[data-oq="subject"] b')
+        assert q(browser, "ticket-subject").text == "Printer <b>on fire</b>"
+        assert not browser.find_elements(By.CSS_SELECTOR, '[data-oq="ticket-subject"] b')
         link = q(browser, "link").get_attribute("value")
         assert "#opsiq-ticket=T-1~tk_" in link
         assert browser.execute_script(f"return localStorage.getItem('opsiq_draft_{site_key}_new')") is None
         assert [a.text.split(" (")[0] for a in browser.find_elements(By.CSS_SELECTOR, '[data-oq="attachment"]')] == ["screen.png"]
-        assert q(browser, "ticket-status").get_attribute("data-status") == "open"
+        assert status(browser) == "open"
 
         # The agent answers and writes an internal note; the reply arrives by polling (about 12 s).
         action(web, site_key, "tickets.reply", {"ticket_id": "T-1", "message": "We are sending a technician."})
@@ -119,9 +124,9 @@ def test_anonymous_inline_portal_full_cycle(web, browser):
         toggle = q(browser, "toggle")
         assert toggle.get_attribute("data-action") == "resolve"
         toggle.click()
-        wait(browser, lambda: q(browser, "ticket-status").get_attribute("data-status") == "resolved")
+        wait(browser, lambda: status(browser) == "resolved")
         q(browser, "toggle").click()
-        wait(browser, lambda: q(browser, "ticket-status").get_attribute("data-status") == "open")
+        wait(browser, lambda: status(browser) == "open")
 
         # Another poll round: the note still never appears, though it is in the store.
         time.sleep(13)
@@ -173,7 +178,7 @@ def test_authenticated_floating_portal_shows_only_the_customers_tickets(web, bro
         q(browser, "subject").send_keys("Second question")
         q(browser, "message").send_keys("Also this")
         q(browser, "submit").click()
-        wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '[data-oq="subject"]') and q(browser, "subject").text == "Second question")
+        wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '[data-oq="ticket-subject"]') and q(browser, "ticket-subject").text == "Second question")
         assert not browser.find_elements(By.CSS_SELECTOR, '[data-oq="link"]'), "no access key in authenticated mode"
         db = sqlite3.connect(os.path.join(web.data, "opsiq.sqlite"))
         try:

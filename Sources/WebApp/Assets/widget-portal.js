@@ -231,7 +231,7 @@
       state.sig = sig;
       current = t;
       clear(head);
-      head.appendChild(el("h3", { "data-oq": "subject", text: t.subject }));
+      head.appendChild(el("h3", { "data-oq": "ticket-subject", text: t.subject }));
       head.appendChild(el("div", { "class": "oq-meta" }, [
         el("span", { text: t.id + " · " }),
         el("span", { "data-oq": "ticket-status", "data-status": t.status, text: LABEL[t.status] || t.status }),
