@@ -58,6 +58,7 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "tickets.lock": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "tickets.attachments.list": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "tickets.attachments.add": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999), "file_name": .string("a.txt"), "content_base64": .string("aGVsbG8=")]),
+    "tickets.portal_key": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "departments.set_signature": ([.owner, .fullAdmin], ["department_id": .int(999_999), "signature": .string("The Support team")]),
     "canned.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
     "canned.create": ([.owner, .fullAdmin], ["title": .string("Refund"), "body": .string("Hi {{customer_name}}"), "shortcut": .string("/refund")]),

@@ -319,6 +319,28 @@ import Testing
     }
 
     @Test(arguments: Engine.all)
+    func staffIssueAPortalLinkForAnEmailTicket(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let n = try await staffTicket(f, f.siteA, email: "mail@example.com", subject: "Came in by email")
+            let r = try await f.invoke("tickets.portal_key", as: try await f.actor(f.owner), site: f.siteA,
+                                       ["ticket_id": .string("T-\(n)"), "page_url": .string("https://a.example.com/support#old")])
+            let key = try #require(r["key"]?.stringValue)
+            #expect(r["link"]?.stringValue == "https://a.example.com/support#opsiq-ticket=T-\(n)~\(key)")
+            await #expect(throws: DomainError.validation(field: "page_url", message: "must be an http(s) address like https://example.com/support")) {
+                _ = try await f.invoke("tickets.portal_key", as: try await f.actor(f.owner), site: f.siteA, ["ticket_id": .int(n), "page_url": .string("javascript:alert(1)")])
+            }
+            try await f.app().test(.live) { client in
+                let p = Portal(client: client, siteKey: f.siteA.siteKey)
+                var res = try await p.post("get", ["ticket_id": .int(n), "key": .string(key)])
+                #expect(res.status == .ok && res.json["subject"]?.stringValue == "Came in by email")
+                res = try await p.post("get", ["ticket_id": .int(n), "key": .string(key)], origin: "https://b.example.com", siteKey: f.siteB.siteKey)
+                #expect(res.status == .notFound)
+            }
+        }
+    }
+
+    @Test(arguments: Engine.all)
     func newTicketsAreRateLimitedPerAddress(_ engine: Engine) async throws {
         try await TestDatabase.with(engine) { t in
             let f = try await AccessFixture.make(t)

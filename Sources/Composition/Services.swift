@@ -175,6 +175,7 @@ public struct Services: Sendable {
         TicketActions.register(into: &registry, tickets: tickets)
         CannedResponseActions.register(into: &registry, canned: canned)
         TicketAttachments.register(into: &registry, attachments: attachments)
+        TicketPortal.register(into: &registry, portal: self.portal)
         self.actions = registry
     }
 

@@ -289,4 +289,38 @@ public struct TicketPortal: Sendable {
         _ = try await tickets.setStatus(ws, number: t.number, to: resolve ? .resolved : .open, scope: .everything)
         return try await get(ws, who, number: number, key: key)
     }
+
+    // MARK: - Staff: links for customers who wrote by email
+
+    /// Issues another access key for ticket `number` (one the caller may see), so a customer who wrote
+    /// by email or through the admin can follow the ticket in the portal. The key is returned once.
+    public func issueKey(_ ws: WorkspaceID, number: Int64, scope: TicketScope) async throws -> (ticket: Ticket, key: String) {
+        let t = try await tickets.load(ws, number, scope, forUpdate: nil)
+        if t.mergedInto != nil { throw DomainError.validation(field: "ticket_id", message: "\(t.displayID) was merged; issue the key for the ticket it was merged into") }
+        let k = "tk_" + random.bytes(32).hexString
+        let store = self.store, now = clock.now()
+        try await db.transaction { try await store.insertKey(ws, ticketID: t.id, keyHash: digests.sha256Hex(k), now: now, in: $0) }
+        return (t, k)
+    }
+
+    /// The `tickets.portal_key` action.
+    public static func register(into r: inout ActionRegistry, portal p: TicketPortal) {
+        r.register(ActionDefinition(name: "tickets.portal_key", summary: "Issue a ticket portal access key for a ticket (e.g. one that came in by email), shown once; with page_url (the page that embeds the portal) also the link to send the customer.",
+                                    scope: "tickets.write", roles: TicketActions.staff, risk: .write, workspaceScoped: true,
+                                    params: [TicketActions.ticketParam,
+                                             ActionParam("page_url", .string(maxLength: 2000), "The page of your site with the ticket embed, e.g. https://example.com/support")]) { inv in
+            let n = try TicketService.parseNumber(inv.params["ticket_id"], field: "ticket_id")
+            var page: String? = nil
+            if let u = inv.string("page_url")?.trimmingCharacters(in: .whitespaces), !u.isEmpty {
+                guard u.hasPrefix("https://") || u.hasPrefix("http://"), !u.contains(" ") else {
+                    throw DomainError.validation(field: "page_url", message: "must be an http(s) address like https://example.com/support")
+                }
+                page = String(u.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            }
+            let (t, key) = try await p.issueKey(inv.workspace!.id, number: n, scope: try await TicketActions.scope(inv, departments: p.tickets.departments))
+            var out: [String: JSONValue] = ["ticket_id": .string(t.displayID), "key": .string(key)]
+            if let page { out["link"] = .string("\(page)#opsiq-ticket=\(t.displayID)~\(key)") }
+            return .object(out)
+        })
+    }
 }
