@@ -265,6 +265,8 @@ public enum Maintenance {
             let now = clock.now()
             _ = try await jobs.prune(before: now.addingTimeInterval(-86400))
             _ = try await SQLScheduleStore(db: db, workerID: "prune").prune(before: now.addingTimeInterval(-7 * 86400))
+            // Rate-limit windows are at most an hour long (the ticket portal's new-ticket limit); per-address buckets would otherwise pile up.
+            _ = try await SQLRateLimitStore(db: db).prune(before: now.addingTimeInterval(-2 * 3600))
             for hb in try await workerStatus.all() where now.timeIntervalSince(hb.lastSeenAt) > 86400 {
                 try await workerStatus.remove(workerID: hb.workerID)
             }
