@@ -5,6 +5,11 @@ import Ports
 public struct SQLTicketStore: TicketStore {
     public init() {}
 
+    /// `sla_due_at` of a ticket without a running clock (9999-12-31, epoch milliseconds): sorts after every real due time.
+    public static let noDue: Int64 = 253_402_300_799_999
+
+    static func slaOrder(_ t: Ticket) -> SQLValue { .int(t.slaDueAt?.epochMillis ?? noDue) }
+
     static let columns = """
         id, workspace_id, number, subject, department_id, priority, status, customer_email, customer_name, assignee_id, locked, merged_into,
         created_at, updated_at, first_response_at, resolved_at, first_response_due_at, sla_paused_at, sla_paused_seconds, sla_breached_at,
@@ -58,14 +63,14 @@ public struct SQLTicketStore: TicketStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)
             """, [.int(workspace.raw), .int(number), .text(t.subject), SQLValue(t.departmentID), .text(t.priority.rawValue), .text(t.status.rawValue),
                   .text(t.customerEmail), .text(t.customerName), SQLValue(t.assigneeID?.raw), .int(t.now.epochMillis), .int(t.now.epochMillis),
-                  SQLValue(t.firstResponseDueAt), SQLValue(t.resolutionDueAt), .null]).lastInsertID
+                  SQLValue(t.firstResponseDueAt), SQLValue(t.resolutionDueAt), .int(Self.noDue)]).lastInsertID
         let ticket = Ticket(id: id, workspaceID: workspace, number: number, subject: t.subject, departmentID: t.departmentID, priority: t.priority, status: t.status,
                             customerEmail: t.customerEmail, customerName: t.customerName, assigneeID: t.assigneeID, locked: false, mergedInto: nil,
                             createdAt: Date(epochMillis: t.now.epochMillis), updatedAt: Date(epochMillis: t.now.epochMillis), firstResponseAt: nil, resolvedAt: nil,
                             firstResponseDueAt: t.firstResponseDueAt.map { Date(epochMillis: $0.epochMillis) }, slaPausedAt: nil, slaPausedSeconds: 0, slaBreachedAt: nil,
                             resolutionDueAt: t.resolutionDueAt.map { Date(epochMillis: $0.epochMillis) })
-        if let due = ticket.slaDueAt {
-            try await tx.execute("UPDATE tickets SET sla_due_at = ? WHERE workspace_id = ? AND id = ?", [SQLValue(due), .int(workspace.raw), .int(id)])
+        if ticket.slaDueAt != nil {
+            try await tx.execute("UPDATE tickets SET sla_due_at = ? WHERE workspace_id = ? AND id = ?", [Self.slaOrder(ticket), .int(workspace.raw), .int(id)])
         }
         return ticket
     }
@@ -94,7 +99,7 @@ public struct SQLTicketStore: TicketStore {
                   SQLValue(t.assigneeID?.raw), SQLValue(t.locked), SQLValue(t.mergedInto), SQLValue(t.updatedAt), SQLValue(t.firstResponseAt), SQLValue(t.resolvedAt),
                   SQLValue(t.firstResponseDueAt), SQLValue(t.slaPausedAt), .int(t.slaPausedSeconds), SQLValue(t.slaBreachedAt),
                   SQLValue(t.nextResponseDueAt), SQLValue(t.nextResponseBreachedAt), SQLValue(t.resolutionDueAt), SQLValue(t.resolutionBreachedAt),
-                  SQLValue(t.slaDueAt), .int(workspace.raw), .int(t.id)])
+                  Self.slaOrder(t), .int(workspace.raw), .int(t.id)])
     }
 
     public func addMessage(_ workspace: WorkspaceID, _ m: NewTicketMessage, in tx: any SQLConnection) async throws -> TicketMessage {
@@ -146,8 +151,8 @@ public struct SQLTicketStore: TicketStore {
         let order: String
         switch f.sort {
         case .updated: order = "updated_at DESC, id DESC"
-        // Tickets with a running clock first (earliest due first), then the rest by latest activity.
-        case .due: order = "CASE WHEN sla_due_at IS NULL THEN 1 ELSE 0 END, sla_due_at, updated_at DESC, id DESC"
+        // Tickets with a running clock first (earliest due first), then the rest (the sentinel) oldest first.
+        case .due: order = "sla_due_at, id"
         case .priority: order = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_at DESC, id DESC"
         case .created: order = "created_at DESC, id DESC"
         }

@@ -156,7 +156,7 @@ public struct NewTicketMessage: Sendable {
 public enum TicketSort: String, Sendable, CaseIterable {
     /// Latest activity first (the default).
     case updated
-    /// The SLA clock closest to (or furthest past) its due time first; tickets without a running clock last.
+    /// The SLA clock closest to (or furthest past) its due time first; tickets without a running clock last, oldest first.
     case due
     /// Urgent first, then High, Normal, Low; latest activity first within a priority.
     case priority

@@ -341,7 +341,7 @@ struct TicketBench: AsyncParsableCommand {
                           .text(priorities[Int.random(in: 0..<priorities.count, using: &rng)]), .text(status),
                           .text("customer\(i % 20_000)@example.com"), .text("Customer \(i % 20_000)"),
                           i % 4 == 0 ? .null : .int(Int64(i % 12 + 1)), .int(created), .int(updated),
-                          answered ? .int(created + 3_600_000) : .null, SQLValue(due), SQLValue(resolutionDue), active ? SQLValue(slaDue) : .null]
+                          answered ? .int(created + 3_600_000) : .null, SQLValue(due), SQLValue(resolutionDue), .int(active ? slaDue ?? SQLTicketStore.noDue : SQLTicketStore.noDue)]
             }
             try await db.write { conn in
                 try await conn.execute("""
@@ -396,7 +396,7 @@ struct TicketBench: AsyncParsableCommand {
             ("Active (open, pending, waiting), page 1", TicketFilter(statuses: active)),
             ("Active, SLA due first", TicketFilter(statuses: active, sort: .due)),
             ("Active in one department", TicketFilter(statuses: active, departmentID: 3)),
-            ("My tickets (one assignee), active", TicketFilter(statuses: active, assignee: .user(UserID(5)))),
+            ("My tickets (one assignee), active", TicketFilter(statuses: active, assignee: .user(UserID(6)))),
             ("Agent: two departments, active", TicketFilter(statuses: active, visibleDepartments: [2, 4])),
             ("One customer's tickets", TicketFilter(customerEmail: "customer123@example.com")),
             ("All tickets, page 200 (offset 4,975)", TicketFilter(limit: 25, offset: 4_975)),

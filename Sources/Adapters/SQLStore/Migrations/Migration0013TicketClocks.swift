@@ -6,8 +6,10 @@ let migration0013TicketClocks = Migration(version: 13, name: "ticket_clocks") { 
         "ALTER TABLE tickets ADD COLUMN next_response_breached_at BIGINT NULL",
         "ALTER TABLE tickets ADD COLUMN resolution_due_at BIGINT NULL",
         "ALTER TABLE tickets ADD COLUMN resolution_breached_at BIGINT NULL",
-        // The earliest running due time (nil while paused or when no clock runs), kept by the store on every write.
-        "ALTER TABLE tickets ADD COLUMN sla_due_at BIGINT NULL",
+        // The earliest running due time, kept by the store on every write, for the "SLA due first" order; tickets
+        // without a running clock (paused, answered and resolved, finished) hold the far-future sentinel, so the
+        // order is a plain index scan on (workspace_id, sla_due_at) that stops after one page.
+        "ALTER TABLE tickets ADD COLUMN sla_due_at BIGINT NOT NULL DEFAULT 253402300799999",
         """
         UPDATE tickets SET sla_due_at = first_response_due_at
         WHERE first_response_at IS NULL AND sla_paused_at IS NULL AND merged_into IS NULL AND status IN ('open', 'pending')
