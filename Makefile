@@ -17,7 +17,7 @@ export DEB_PACKAGES TEST_DEB_PACKAGES
 # Extra arguments: `make test ARGS="--filter StorageContract"`, `make bench ARGS="..."`.
 ARGS ?=
 
-.PHONY: help run test build bench bench-beacon deps clean
+.PHONY: help run test build bench bench-beacon bench-tickets deps clean
 
 help:
 	@echo "make run     build (release) and start opsiq-web on http://127.0.0.1:8080 with embedded SQLite"
@@ -25,6 +25,7 @@ help:
 	@echo "make build   build opsiq-web, opsiq-worker and opsiq-admin in release mode (.build/release/)"
 	@echo "make bench   run the benchmarks (opsiq-bench all) against SQLite and a private MariaDB"
 	@echo "make bench-beacon  the beacon ingestion benchmark (wrk; nginx and trivial-route baselines; MariaDB restart)"
+	@echo "make bench-tickets the ticket queue benchmark (100,000 tickets; SQLite and a private MariaDB)"
 	@echo "make deps    install the missing Debian packages (build + test)"
 	@echo "make clean   remove the build folder (.build); keeps ./var (your local data)"
 
@@ -42,6 +43,9 @@ bench:
 
 bench-beacon:
 	@bash bench/beacon/run.sh
+
+bench-tickets:
+	@scripts/bench.sh tickets $(ARGS)
 
 deps:
 	@scripts/install-deps.sh --test

@@ -60,6 +60,8 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "tickets.attachments.add": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999), "file_name": .string("a.txt"), "content_base64": .string("aGVsbG8=")]),
     "tickets.portal_key": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .int(999_999)]),
     "departments.set_signature": ([.owner, .fullAdmin], ["department_id": .int(999_999), "signature": .string("The Support team")]),
+    "departments.rename": ([.owner, .fullAdmin], ["department_id": .int(999_999), "name": .string("Help desk")]),
+    "departments.set_sla": ([.owner, .fullAdmin], ["department_id": .int(999_999), "sla": .object(["first_response": .object(["urgent": .int(30)])])]),
     "canned.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
     "canned.create": ([.owner, .fullAdmin], ["title": .string("Refund"), "body": .string("Hi {{customer_name}}"), "shortcut": .string("/refund")]),
     "canned.update": ([.owner, .fullAdmin], ["id": .int(999_999), "title": .string("Refund issued")]),

@@ -44,5 +44,15 @@ say "swift build -c release --product opsiq-bench"
 swift build -c release --product opsiq-bench
 bin=".build/release/opsiq-bench"
 
-say "opsiq-bench all $*"
-"$bin" all "$@"
+# `scripts/bench.sh tickets [ARGS]` runs one named benchmark; anything else goes to `opsiq-bench all`.
+case "${1:-}" in
+    tickets)
+        shift
+        say "opsiq-bench tickets $*"
+        "$bin" tickets "$@"
+        ;;
+    *)
+        say "opsiq-bench all $*"
+        "$bin" all "$@"
+        ;;
+esac

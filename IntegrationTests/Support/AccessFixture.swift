@@ -97,6 +97,26 @@ final class BrowserSession {
         return r
     }
 
+    /// Posts a multipart form (text fields and files) like a browser's upload form.
+    func postMultipart(_ client: some TestClientProtocol, _ uri: String, _ fields: [(String, String)],
+                       files: [(field: String, name: String, type: String, bytes: [UInt8])]) async throws -> TestResponse {
+        let boundary = "----OpsIQTestBoundary\(UInt32.random(in: 0...UInt32.max))"
+        var body: [UInt8] = []
+        for (k, v) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8)
+        }
+        for f in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(f.field)\"; filename=\"\(f.name)\"\r\nContent-Type: \(f.type)\r\n\r\n".utf8)
+            body += f.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        var h: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
+        if !cookies.isEmpty { h[.cookie] = cookieHeader }
+        let r = try await client.execute(uri: uri, method: .post, headers: h, body: ByteBuffer(bytes: body))
+        absorb(r)
+        return r
+    }
+
     /// Signs in through the real form; returns the final response of the POST.
     func signIn(_ client: some TestClientProtocol, email: String, password: String) async throws -> TestResponse {
         let page = try await get(client, "/login")

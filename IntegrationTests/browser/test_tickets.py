@@ -86,3 +86,54 @@ def test_ticket_pages_create_reply_note_canned_and_status(web, browser):
     assert not csp, f"no CSP violations: {csp}"
     errors = [e for e in logs if e.get("level") == "SEVERE" and "favicon.ico" not in e.get("message", "")]
     assert not errors, f"no console errors: {errors}"
+
+
+def test_reply_with_a_file_and_department_sla_settings(web, browser, tmp_path):
+    """The reply form uploads a file with the reply (multipart); Settings > Ticket departments creates a
+    department and saves SLA targets that the next ticket in it uses."""
+    os.makedirs(SHOTS, exist_ok=True)
+    r = web.admin("create-owner", "--email", "owner@example.com", "--name", "Olive Owner", "--password-stdin", stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    assert web.admin("create-site", "--name", "Shop", "--domain", "shop.example.com").returncode == 0
+    sign_in(browser, web, "owner@example.com", PASSWORD)
+
+    # Settings > Ticket departments: create Billing, give Urgent a 30-minute first response and escalation.
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/settings/departments"]'))
+    browser.find_element(By.ID, "new-name").send_keys("Billing")
+    click_and_wait(browser, browser.find_element(By.ID, "create-department"))
+    assert "Department created." in browser.find_element(By.ID, "flash").text
+    card = browser.find_element(By.CSS_SELECTOR, ".department")
+    did = card.get_attribute("id").split("-")[1]
+    cell = browser.find_element(By.ID, f"sla-{did}-first_response-urgent")
+    assert cell.get_attribute("value") == "60"
+    cell.clear()
+    cell.send_keys("30")
+    browser.find_element(By.ID, f"escalate-{did}").click()
+    click_and_wait(browser, browser.find_element(By.ID, f"save-sla-{did}"))
+    assert "SLA targets saved." in browser.find_element(By.ID, "flash").text
+    assert browser.find_element(By.ID, f"sla-{did}-first_response-urgent").get_attribute("value") == "30"
+    assert browser.find_element(By.ID, f"escalate-{did}").is_selected()
+    browser.save_screenshot(os.path.join(SHOTS, "departments.png"))
+
+    # A ticket in Billing, then a reply with a PDF attached through the file input.
+    browser.get(web.base + "/admin/tickets")
+    browser.find_element(By.ID, "nt-subject").send_keys("Invoice copy")
+    browser.find_element(By.ID, "nt-email").send_keys("ada@example.com")
+    Select(browser.find_element(By.ID, "nt-department")).select_by_visible_text("Billing")
+    Select(browser.find_element(By.ID, "nt-priority")).select_by_value("urgent")
+    browser.find_element(By.ID, "nt-message").send_keys("Please send my invoice.")
+    click_and_wait(browser, browser.find_element(By.ID, "create-ticket"))
+    clock = browser.find_element(By.ID, "t-sla-first_response").text
+    assert clock and clock != "—", clock
+    pdf = tmp_path / "invoice.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n")
+    browser.find_element(By.ID, "reply-message").send_keys("Here is your invoice.")
+    browser.find_element(By.ID, "reply-files").send_keys(str(pdf))
+    click_and_wait(browser, browser.find_element(By.ID, "send-reply"))
+    assert "with 1 file(s)" in browser.find_element(By.ID, "flash").text
+    links = browser.find_elements(By.CSS_SELECTOR, "#thread .msg.agent a.attachment")
+    assert [a.text for a in links] == ["invoice.pdf"]
+    assert browser.find_element(By.ID, "customer-panel").text.count("ada@example.com") >= 1
+    browser.save_screenshot(os.path.join(SHOTS, "ticket-upload.png"))
+    logs = browser.get_log("browser")
+    assert not [e for e in logs if "Content Security Policy" in e.get("message", "")]

@@ -153,7 +153,8 @@ public struct Services: Sendable {
         self.departments = departments
         let blocklist = Blocklist(store: SQLBlockedNetworkStore(db: db), clock: clock)
         self.blocklist = blocklist
-        let tickets = TicketService(db: db, store: SQLTicketStore(), departments: departments, users: users, settings: settings, outbox: outbox, clock: clock)
+        var tickets = TicketService(db: db, store: SQLTicketStore(), departments: departments, users: users, settings: settings, outbox: outbox, clock: clock)
+        tickets.audit = audit
         self.tickets = tickets
         let canned = CannedResponses(db: db, store: SQLCannedResponseStore(), tickets: tickets, outbox: outbox, clock: clock)
         self.canned = canned
@@ -187,7 +188,7 @@ public struct Services: Sendable {
         Maintenance.register(into: &h, services: self)
         let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
         h.register(RetentionTask.jobKind) { _ in try await retention.run() }
-        let slaCheck = TicketSLACheck(db: db, workspaces: workspaces, store: tickets.store, outbox: outbox, clock: clock)
+        let slaCheck = TicketSLACheck(db: db, workspaces: workspaces, store: tickets.store, outbox: outbox, clock: clock, departments: departments, audit: audit)
         h.register(TicketSLACheck.jobKind) { _ in try await slaCheck.run() }
         enrichment.register(into: &h)
         if let mailer {

@@ -5,9 +5,15 @@ import Ports
 public struct SQLTicketStore: TicketStore {
     public init() {}
 
+    /// `sla_due_at` of a ticket without a running clock (9999-12-31, epoch milliseconds): sorts after every real due time.
+    public static let noDue: Int64 = 253_402_300_799_999
+
+    static func slaOrder(_ t: Ticket) -> SQLValue { .int(t.slaDueAt?.epochMillis ?? noDue) }
+
     static let columns = """
         id, workspace_id, number, subject, department_id, priority, status, customer_email, customer_name, assignee_id, locked, merged_into,
-        created_at, updated_at, first_response_at, resolved_at, first_response_due_at, sla_paused_at, sla_paused_seconds, sla_breached_at
+        created_at, updated_at, first_response_at, resolved_at, first_response_due_at, sla_paused_at, sla_paused_seconds, sla_breached_at,
+        next_response_due_at, next_response_breached_at, resolution_due_at, resolution_breached_at
         """
 
     static func decode(_ r: SQLRow) throws -> Ticket {
@@ -21,7 +27,9 @@ public struct SQLTicketStore: TicketStore {
                       createdAt: try r.date("created_at"), updatedAt: try r.date("updated_at"), firstResponseAt: try r.optionalDate("first_response_at"),
                       resolvedAt: try r.optionalDate("resolved_at"), firstResponseDueAt: try r.optionalDate("first_response_due_at"),
                       slaPausedAt: try r.optionalDate("sla_paused_at"), slaPausedSeconds: try r.int("sla_paused_seconds"),
-                      slaBreachedAt: try r.optionalDate("sla_breached_at"))
+                      slaBreachedAt: try r.optionalDate("sla_breached_at"), nextResponseDueAt: try r.optionalDate("next_response_due_at"),
+                      nextResponseBreachedAt: try r.optionalDate("next_response_breached_at"), resolutionDueAt: try r.optionalDate("resolution_due_at"),
+                      resolutionBreachedAt: try r.optionalDate("resolution_breached_at"))
     }
 
     static func decodeMessage(_ r: SQLRow) throws -> TicketMessage {
@@ -51,15 +59,20 @@ public struct SQLTicketStore: TicketStore {
         let number = try await nextNumber(workspace, in: tx)
         let id = try await tx.execute("""
             INSERT INTO tickets (workspace_id, number, subject, department_id, priority, status, customer_email, customer_name, assignee_id, locked,
-                                 created_at, updated_at, first_response_due_at, sla_paused_seconds)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0)
+                                 created_at, updated_at, first_response_due_at, sla_paused_seconds, resolution_due_at, sla_due_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)
             """, [.int(workspace.raw), .int(number), .text(t.subject), SQLValue(t.departmentID), .text(t.priority.rawValue), .text(t.status.rawValue),
                   .text(t.customerEmail), .text(t.customerName), SQLValue(t.assigneeID?.raw), .int(t.now.epochMillis), .int(t.now.epochMillis),
-                  SQLValue(t.firstResponseDueAt)]).lastInsertID
-        return Ticket(id: id, workspaceID: workspace, number: number, subject: t.subject, departmentID: t.departmentID, priority: t.priority, status: t.status,
-                      customerEmail: t.customerEmail, customerName: t.customerName, assigneeID: t.assigneeID, locked: false, mergedInto: nil,
-                      createdAt: Date(epochMillis: t.now.epochMillis), updatedAt: Date(epochMillis: t.now.epochMillis), firstResponseAt: nil, resolvedAt: nil,
-                      firstResponseDueAt: t.firstResponseDueAt.map { Date(epochMillis: $0.epochMillis) }, slaPausedAt: nil, slaPausedSeconds: 0, slaBreachedAt: nil)
+                  SQLValue(t.firstResponseDueAt), SQLValue(t.resolutionDueAt), .int(Self.noDue)]).lastInsertID
+        let ticket = Ticket(id: id, workspaceID: workspace, number: number, subject: t.subject, departmentID: t.departmentID, priority: t.priority, status: t.status,
+                            customerEmail: t.customerEmail, customerName: t.customerName, assigneeID: t.assigneeID, locked: false, mergedInto: nil,
+                            createdAt: Date(epochMillis: t.now.epochMillis), updatedAt: Date(epochMillis: t.now.epochMillis), firstResponseAt: nil, resolvedAt: nil,
+                            firstResponseDueAt: t.firstResponseDueAt.map { Date(epochMillis: $0.epochMillis) }, slaPausedAt: nil, slaPausedSeconds: 0, slaBreachedAt: nil,
+                            resolutionDueAt: t.resolutionDueAt.map { Date(epochMillis: $0.epochMillis) })
+        if ticket.slaDueAt != nil {
+            try await tx.execute("UPDATE tickets SET sla_due_at = ? WHERE workspace_id = ? AND id = ?", [Self.slaOrder(ticket), .int(workspace.raw), .int(id)])
+        }
+        return ticket
     }
 
     public func find(_ workspace: WorkspaceID, number: Int64, in conn: any SQLConnection) async throws -> Ticket? {
@@ -79,12 +92,14 @@ public struct SQLTicketStore: TicketStore {
         try await tx.execute("""
             UPDATE tickets SET subject = ?, department_id = ?, priority = ?, status = ?, customer_email = ?, customer_name = ?, assignee_id = ?, locked = ?,
                                merged_into = ?, updated_at = ?, first_response_at = ?, resolved_at = ?, first_response_due_at = ?, sla_paused_at = ?,
-                               sla_paused_seconds = ?, sla_breached_at = ?
+                               sla_paused_seconds = ?, sla_breached_at = ?, next_response_due_at = ?, next_response_breached_at = ?, resolution_due_at = ?,
+                               resolution_breached_at = ?, sla_due_at = ?
             WHERE workspace_id = ? AND id = ?
             """, [.text(t.subject), SQLValue(t.departmentID), .text(t.priority.rawValue), .text(t.status.rawValue), .text(t.customerEmail), .text(t.customerName),
                   SQLValue(t.assigneeID?.raw), SQLValue(t.locked), SQLValue(t.mergedInto), SQLValue(t.updatedAt), SQLValue(t.firstResponseAt), SQLValue(t.resolvedAt),
                   SQLValue(t.firstResponseDueAt), SQLValue(t.slaPausedAt), .int(t.slaPausedSeconds), SQLValue(t.slaBreachedAt),
-                  .int(workspace.raw), .int(t.id)])
+                  SQLValue(t.nextResponseDueAt), SQLValue(t.nextResponseBreachedAt), SQLValue(t.resolutionDueAt), SQLValue(t.resolutionBreachedAt),
+                  Self.slaOrder(t), .int(workspace.raw), .int(t.id)])
     }
 
     public func addMessage(_ workspace: WorkspaceID, _ m: NewTicketMessage, in tx: any SQLConnection) async throws -> TicketMessage {
@@ -120,6 +135,7 @@ public struct SQLTicketStore: TicketStore {
         }
         if let d = f.departmentID { sql += " AND department_id = ?"; binds.append(.int(d)) }
         if let p = f.priority { sql += " AND priority = ?"; binds.append(.text(p.rawValue)) }
+        if let e = f.customerEmail { sql += " AND customer_email = ?"; binds.append(.text(e)) }
         switch f.assignee {
         case .anyone: break
         case .nobody: sql += " AND assignee_id IS NULL"
@@ -132,7 +148,15 @@ public struct SQLTicketStore: TicketStore {
             binds += visible.sorted().map { .int($0) }
         }
         let total = try await conn.queryFirst("SELECT COUNT(*) AS n" + sql, binds).map { try $0.int("n") } ?? 0
-        let rows = try await conn.query("SELECT \(Self.columns)" + sql + " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+        let order: String
+        switch f.sort {
+        case .updated: order = "updated_at DESC, id DESC"
+        // Tickets with a running clock first (earliest due first), then the rest (the sentinel) oldest first.
+        case .due: order = "sla_due_at, id"
+        case .priority: order = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, updated_at DESC, id DESC"
+        case .created: order = "created_at DESC, id DESC"
+        }
+        let rows = try await conn.query("SELECT \(Self.columns)" + sql + " ORDER BY \(order) LIMIT ? OFFSET ?",
                                         binds + [.int(Int64(f.limit)), .int(Int64(f.offset))])
         return (try rows.map(Self.decode), Int(total))
     }
@@ -152,17 +176,27 @@ public struct SQLTicketStore: TicketStore {
         }
     }
 
-    public func overdue(_ workspace: WorkspaceID, now: Date, limit: Int, in conn: any SQLConnection) async throws -> [Ticket] {
-        try await conn.query("""
+    static func clockColumns(_ m: SLAMetric) -> (due: String, breached: String, running: String) {
+        switch m {
+        case .firstResponse: return ("first_response_due_at", "sla_breached_at", "first_response_at IS NULL")
+        case .nextResponse: return ("next_response_due_at", "next_response_breached_at", "1 = 1")
+        case .resolution: return ("resolution_due_at", "resolution_breached_at", "1 = 1")
+        }
+    }
+
+    public func overdue(_ workspace: WorkspaceID, metric: SLAMetric, now: Date, limit: Int, in conn: any SQLConnection) async throws -> [Ticket] {
+        let c = Self.clockColumns(metric)
+        return try await conn.query("""
             SELECT \(Self.columns) FROM tickets
-            WHERE workspace_id = ? AND first_response_at IS NULL AND first_response_due_at IS NOT NULL AND first_response_due_at < ?
-              AND sla_breached_at IS NULL AND sla_paused_at IS NULL AND merged_into IS NULL AND status IN ('open', 'pending')
-            ORDER BY first_response_due_at, id LIMIT ?
+            WHERE workspace_id = ? AND \(c.running) AND \(c.due) IS NOT NULL AND \(c.due) < ?
+              AND \(c.breached) IS NULL AND sla_paused_at IS NULL AND merged_into IS NULL AND status IN ('open', 'pending')
+            ORDER BY \(c.due), id LIMIT ?
             """, [.int(workspace.raw), SQLValue(now), .int(Int64(limit))]).map(Self.decode)
     }
 
-    public func markBreached(_ workspace: WorkspaceID, id: Int64, now: Date, in tx: any SQLConnection) async throws -> Bool {
-        try await tx.execute("UPDATE tickets SET sla_breached_at = ? WHERE workspace_id = ? AND id = ? AND sla_breached_at IS NULL",
-                             [SQLValue(now), .int(workspace.raw), .int(id)]).affectedRows == 1
+    public func markBreached(_ workspace: WorkspaceID, id: Int64, metric: SLAMetric, now: Date, in tx: any SQLConnection) async throws -> Bool {
+        let c = Self.clockColumns(metric)
+        return try await tx.execute("UPDATE tickets SET \(c.breached) = ? WHERE workspace_id = ? AND id = ? AND \(c.breached) IS NULL",
+                                    [SQLValue(now), .int(workspace.raw), .int(id)]).affectedRows == 1
     }
 }

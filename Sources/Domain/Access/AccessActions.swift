@@ -176,7 +176,8 @@ public enum AccessActions {
         r.register(ActionDefinition(name: "departments.list", summary: "List a site's departments.", scope: "tickets.read", roles: everyone, risk: .read, workspaceScoped: true,
                                     params: [ActionParam("include_archived", .boolean, "Also list archived departments.")]) { inv in
             .array(try await s.departments.list(inv.workspace!.id, includeArchived: inv.bool("include_archived") ?? false).map {
-                .object(["id": .int($0.id), "name": .string($0.name), "archived": .bool($0.archived), "signature": .string($0.signature)])
+                .object(["id": .int($0.id), "name": .string($0.name), "archived": .bool($0.archived), "signature": .string($0.signature),
+                         "sla": ($0.sla ?? .standard).json, "sla_custom": .bool($0.sla != nil)])
             })
         })
         r.register(ActionDefinition(name: "departments.create", summary: "Create a department in a site.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
@@ -217,6 +218,37 @@ public enum AccessActions {
             }
             guard ok else { throw DomainError.notFound("no department \(id) in this site") }
             return .object(["id": .int(id), "signature": .string(text)])
+        })
+        r.register(ActionDefinition(name: "departments.rename", summary: "Rename a department.", scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
+                                    params: [ActionParam("department_id", .integer(min: 1), required: true, "The department."),
+                                             ActionParam("name", .string(maxLength: 190), required: true, "The new name.")]) { inv in
+            let id = inv.int("department_id")!
+            let name = (inv.string("name") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !name.isEmpty else { throw DomainError.validation(field: "name", message: "cannot be empty") }
+            let ok = try await s.db.transaction { tx in
+                let ok: Bool
+                do { ok = try await s.departments.rename(inv.workspace!.id, id: id, name: name, in: tx) } catch SQLError.uniqueViolation {
+                    throw DomainError.validation(field: "name", message: "this site already has a department called \(name)")
+                }
+                if ok { try await s.record(inv, target: "department \(id)", details: ["name": .string(name)], in: tx) }
+                return ok
+            }
+            guard ok else { throw DomainError.notFound("no department \(id) in this site") }
+            return .object(["id": .int(id), "name": .string(name)])
+        })
+        r.register(ActionDefinition(name: "departments.set_sla", summary: "Set a department's SLA targets in business minutes per clock and priority, e.g. {\"first_response\": {\"urgent\": 30}, \"resolution\": {\"low\": 0}, \"escalate\": true} (0: no target; left out: the default). Without sla the defaults come back. Open tickets keep their due times until their priority or department changes.",
+                                    scope: "settings.write", roles: admins, risk: .write, workspaceScoped: true,
+                                    params: [ActionParam("department_id", .integer(min: 1), required: true, "The department."),
+                                             ActionParam("sla", .any, "The targets; leave out to restore the defaults.")]) { inv in
+            let id = inv.int("department_id")!
+            let sla = try inv.params["sla"].flatMap { $0 == .null ? nil : try SLATargets.parse($0) }
+            let ok = try await s.db.transaction { tx in
+                let ok = try await s.departments.setSLA(inv.workspace!.id, id: id, sla: sla, in: tx)
+                if ok { try await s.record(inv, target: "department \(id) sla", details: ["sla": sla?.json ?? .null], in: tx) }
+                return ok
+            }
+            guard ok else { throw DomainError.notFound("no department \(id) in this site") }
+            return .object(["id": .int(id), "sla": (sla ?? .standard).json, "sla_custom": .bool(sla != nil)])
         })
         r.register(ActionDefinition(name: "team.set_departments", summary: "Set the departments an Agent works in (they see those sites' tickets, chats and analytics).", scope: "team.write", roles: admins, risk: .write, workspaceScoped: false, apiKeyAllowed: false,
                                     params: [ActionParam("user_id", .integer(min: 1), required: true, "The member."),

@@ -136,18 +136,81 @@ public struct BusinessHours: Sendable, Equatable {
     }
 }
 
-/// First-response targets by priority, in business minutes.
-public enum SLAPolicy {
-    public static func firstResponseMinutes(_ p: TicketPriority) -> Int {
-        switch p {
-        case .urgent: return 60
-        case .high: return 4 * 60
-        case .normal: return 8 * 60
-        case .low: return 24 * 60
-        }
+/// The default SLA targets (business minutes): first response from the spec (Urgent 1 h, High 4 h,
+/// Normal 8 h, Low 24 h), the same for each next response, and resolution Urgent 8 h, High 24 h,
+/// Normal 40 h (a working week), Low 80 h. Departments may set their own (`departments.set_sla`).
+extension SLATargets {
+    public static let standard = SLATargets(minutes: [
+        SLAMetric.firstResponse.rawValue: ["urgent": 60, "high": 4 * 60, "normal": 8 * 60, "low": 24 * 60],
+        SLAMetric.nextResponse.rawValue: ["urgent": 60, "high": 4 * 60, "normal": 8 * 60, "low": 24 * 60],
+        SLAMetric.resolution.rawValue: ["urgent": 8 * 60, "high": 24 * 60, "normal": 40 * 60, "low": 80 * 60],
+    ])
+
+    /// Business minutes for one clock and priority; nil when this department switched that target off (0).
+    /// A metric or priority missing from a department's targets takes the default.
+    public func target(_ metric: SLAMetric, _ p: TicketPriority) -> Int? {
+        let m = minutes[metric.rawValue]?[p.rawValue] ?? Self.standard.minutes[metric.rawValue]?[p.rawValue] ?? 0
+        return m > 0 ? m : nil
     }
 
-    /// When the first response is due: the target plus any paused business time, counted from creation.
+    /// Due time of `metric`: its target plus `pausedSeconds` of business time after `start`.
+    public func due(_ metric: SLAMetric, priority: TicketPriority, from start: Date, pausedSeconds: Int64, hours: BusinessHours) -> Date? {
+        guard let m = target(metric, priority) else { return nil }
+        return hours.add(seconds: TimeInterval(m * 60) + TimeInterval(pausedSeconds), to: start)
+    }
+
+    /// Targets from the JSON an admin sends: `{"first_response": {"urgent": 30, ...}, "next_response": {...},
+    /// "resolution": {...}, "escalate": true}` (minutes; 0 switches a target off; missing ones keep the default).
+    public static func parse(_ v: JSONValue, field: String = "sla") throws -> SLATargets {
+        guard case .object(let o) = v else { throw DomainError.validation(field: field, message: "must be an object like {\"first_response\": {\"urgent\": 60}}") }
+        var out = SLATargets(minutes: [:], escalate: false)
+        for (k, value) in o {
+            if k == "escalate" {
+                switch value {
+                case .bool(let b): out.escalate = b
+                case .string(let t) where ["true", "1", "on"].contains(t.lowercased()): out.escalate = true
+                case .string(let t) where ["false", "0", "off", ""].contains(t.lowercased()): out.escalate = false
+                default: throw DomainError.validation(field: "\(field).escalate", message: "must be true or false")
+                }
+                continue
+            }
+            guard SLAMetric(rawValue: k) != nil else {
+                throw DomainError.validation(field: "\(field).\(k)", message: "unknown clock; use " + SLAMetric.allCases.map(\.rawValue).joined(separator: ", ") + " or escalate")
+            }
+            guard case .object(let per) = value else { throw DomainError.validation(field: "\(field).\(k)", message: "must be an object of priority: minutes") }
+            var row: [String: Int] = [:]
+            for (p, mv) in per {
+                guard TicketPriority(rawValue: p) != nil else {
+                    throw DomainError.validation(field: "\(field).\(k).\(p)", message: "unknown priority; use " + TicketPriority.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                guard let n = mv.intValue.map({ Int($0) }) ?? mv.stringValue.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), n >= 0, n <= 60 * 24 * 365 else {
+                    throw DomainError.validation(field: "\(field).\(k).\(p)", message: "must be whole minutes from 0 (no target) to 525600")
+                }
+                row[p] = n
+            }
+            out.minutes[k] = row
+        }
+        return out
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["escalate": .bool(escalate)]
+        for m in SLAMetric.allCases {
+            var row: [String: JSONValue] = [:]
+            for p in TicketPriority.allCases { row[p.rawValue] = .int(Int64(target(m, p) ?? 0)) }
+            o[m.rawValue] = .object(row)
+        }
+        return .object(o)
+    }
+}
+
+/// First-response targets by priority, in business minutes (the defaults).
+public enum SLAPolicy {
+    public static func firstResponseMinutes(_ p: TicketPriority) -> Int {
+        SLATargets.standard.target(.firstResponse, p) ?? 0
+    }
+
+    /// When the first response is due under the default targets: the target plus any paused business time, counted from creation.
     public static func firstResponseDue(createdAt: Date, priority: TicketPriority, pausedSeconds: Int64, hours: BusinessHours) -> Date {
         hours.add(seconds: TimeInterval(firstResponseMinutes(priority) * 60) + TimeInterval(pausedSeconds), to: createdAt)
     }

@@ -54,13 +54,17 @@ public enum CannedResponseActions {
         [ActionParam("title", .string(maxLength: CannedResponses.maxTitle), required: required, "What agents pick it by, e.g. Refund issued."),
          ActionParam("body", .string(maxLength: CannedResponses.maxBody), required: required, "The reply, with {{variables}}."),
          ActionParam("shortcut", .string(maxLength: 49), required: required, "Typed to insert it, like /refund (unique in the site)."),
-         ActionParam("department", .any, "Only for this department (id or name); null or left out: every department.")]
+         ActionParam("department", .any, "Only for this department (id or name); 0 or \"every\": every department (left out: unchanged, or every department when creating).")]
     }
 
     static func fields(_ inv: ActionInvocation, _ s: CannedResponses, base: CannedResponse?) async throws -> CannedResponseFields {
         let ws = inv.workspace!.id
         var dept = base?.departmentID
-        if let ref = inv.params["department"] { dept = ref == .null ? nil : try await s.tickets.department(ws, ref).id }
+        if let ref = inv.params["department"] {
+            // 0 (or "every") means every department; null is the same when creating (a null parameter counts as left out).
+            let every = ref == .null || ref.intValue == 0 || ["", "0", "every"].contains(ref.stringValue?.lowercased() ?? "-")
+            dept = every ? nil : try await s.tickets.department(ws, ref).id
+        }
         return CannedResponseFields(title: inv.string("title") ?? base?.title ?? "", body: inv.string("body") ?? base?.body ?? "",
                                     departmentID: dept, shortcut: inv.string("shortcut") ?? base?.shortcut ?? "")
     }

@@ -9,8 +9,19 @@ public enum TicketActions {
 
     /// What the actor may see in `ws`: Agents their live departments there, everyone else the whole site.
     static func scope(_ inv: ActionInvocation, departments: any DepartmentStore) async throws -> TicketScope {
-        guard case .user(let u, _) = inv.actor else { return .everything }
-        return try await scope(user: u, in: inv.workspace!.id, departments: departments)
+        var scope = TicketScope.everything
+        if case .user(let u, _) = inv.actor { scope = try await Self.scope(user: u, in: inv.workspace!.id, departments: departments) }
+        scope.actor = actor(inv)
+        return scope
+    }
+
+    /// The audit log's view of whoever runs the action.
+    static func actor(_ inv: ActionInvocation) -> TicketActor {
+        switch inv.actor {
+        case .user(let u, _): return TicketActor(type: "user", id: u.id.raw, label: inv.actor.label, ip: inv.ip)
+        case .apiKey(let k): return TicketActor(type: "api_key", id: k.id, label: inv.actor.label, ip: inv.ip)
+        case .system: return TicketActor(type: "system", id: nil, label: inv.actor.label, ip: inv.ip)
+        }
     }
 
     /// What a signed-in person may see in `ws` (the admin's web routes use it too).
@@ -23,8 +34,16 @@ public enum TicketActions {
     /// The queue filter from its parts as people type them (status incl. `active`, department id or name,
     /// assignee `mine`, `none` or an id); `tickets.list` and the admin queue page both read filters through it.
     public static func queueFilter(_ ws: WorkspaceID, status: String?, department: JSONValue?, priority: String?, assignee: JSONValue?,
-                                   limit: Int, offset: Int, scope: TicketScope, tickets s: TicketService) async throws -> TicketFilter {
+                                   limit: Int, offset: Int, scope: TicketScope, tickets s: TicketService, sort: String? = nil,
+                                   customerEmail: String? = nil) async throws -> TicketFilter {
         var f = TicketFilter(limit: limit, offset: offset)
+        if let sort, !sort.isEmpty {
+            guard let v = TicketSort(rawValue: sort) else {
+                throw DomainError.validation(field: "sort", message: "must be one of " + TicketSort.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            f.sort = v
+        }
+        if let e = customerEmail?.trimmingCharacters(in: .whitespaces).lowercased(), !e.isEmpty { f.customerEmail = e }
         switch status {
         case nil: break
         case "active"?: f.statuses = [.open, .pending, .waitingOnCustomer]
@@ -67,19 +86,22 @@ public enum TicketActions {
     public static func register(into r: inout ActionRegistry, tickets s: TicketService) {
         let statuses = TicketStatus.allCases.map(\.rawValue)
         let priorities = TicketPriority.allCases.map(\.rawValue)
-        r.register(ActionDefinition(name: "tickets.list", summary: "List tickets, most recently active first. Agents see their departments' tickets.", scope: "tickets.read",
+        r.register(ActionDefinition(name: "tickets.list", summary: "List tickets, most recently active first (or by sort). Agents see their departments' tickets.", scope: "tickets.read",
                                     roles: staff, risk: .read, workspaceScoped: true,
                                     params: [ActionParam("status", .string(maxLength: 40, enumValues: statuses + ["active"]), "Only this status (active: open, pending and waiting on customer)."),
                                              ActionParam("department", .any, "Only this department (id or name)."),
                                              ActionParam("priority", .string(maxLength: 10, enumValues: priorities), "Only this priority."),
                                              ActionParam("assignee", .any, "mine, none, or a team member's id."),
+                                             ActionParam("customer_email", .string(maxLength: 190), "Only this customer's tickets."),
+                                             ActionParam("sort", .string(maxLength: 16, enumValues: TicketSort.allCases.map(\.rawValue)),
+                                                         "updated (default), due (the SLA clock due first), priority or created."),
                                              ActionParam("limit", .integer(min: 1, max: 100), "Page size (default 25)."),
                                              ActionParam("offset", .integer(min: 0, max: 1_000_000), "How many to skip.")]) { inv in
             let ws = inv.workspace!.id
             let scope = try await scope(inv, departments: s.departments)
             let f = try await queueFilter(ws, status: inv.string("status"), department: inv.params["department"], priority: inv.string("priority"),
                                           assignee: inv.params["assignee"], limit: Int(inv.int("limit") ?? 25), offset: Int(inv.int("offset") ?? 0),
-                                          scope: scope, tickets: s)
+                                          scope: scope, tickets: s, sort: inv.string("sort"), customerEmail: inv.string("customer_email"))
             let page = try await s.list(ws, f, scope: scope)
             return .object(["tickets": .array(page.tickets.map(\.json)), "total": .int(Int64(page.total)), "limit": .int(Int64(f.limit)), "offset": .int(Int64(f.offset))])
         })

@@ -1,11 +1,12 @@
 import Foundation
 import Ports
 
-/// Where a ticket's first-response clock stands, for queues and highlighting.
+/// Where a ticket's SLA clocks stand, for queues and highlighting: the state of the running clock that is
+/// due first (first response, next response or resolution).
 public enum TicketSLAState: String, Sendable, Equatable {
-    /// No target (answered, finished, or never had one).
+    /// No clock runs (answered and nothing else due, finished, or never had a target).
     case none
-    /// The clock is paused (Waiting on Customer).
+    /// The clocks are paused (Waiting on Customer).
     case paused
     case onTrack = "on_track"
     /// Due within `TicketSLAState.dueSoonWindow`.
@@ -16,11 +17,27 @@ public enum TicketSLAState: String, Sendable, Equatable {
 }
 
 extension Ticket {
-    /// The first-response clock at `now`: only unanswered, unfinished tickets with a due time have one.
+    /// The running clock due first, with its due time (nil when no clock runs).
+    public var nearestClock: (metric: SLAMetric, due: Date)? {
+        SLAMetric.allCases.compactMap { m in due(m).map { (m, $0) } }.min { $0.1 < $1.1 }
+    }
+
+    /// The state of the clock due first at `now`.
     public func slaState(now: Date) -> TicketSLAState {
-        guard let due = firstResponseDueAt, firstResponseAt == nil, mergedInto == nil, status != .resolved, status != .closed else { return .none }
+        guard let (_, due) = nearestClock else { return .none }
         if slaPausedAt != nil { return .paused }
         if now >= due { return .overdue }
         return due.timeIntervalSince(now) <= TicketSLAState.dueSoonWindow ? .dueSoon : .onTrack
+    }
+}
+
+extension SLAMetric {
+    /// How people read the clock's name.
+    public var label: String {
+        switch self {
+        case .firstResponse: return "First response"
+        case .nextResponse: return "Next response"
+        case .resolution: return "Resolution"
+        }
     }
 }

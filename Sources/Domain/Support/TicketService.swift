@@ -7,7 +7,11 @@ public struct TicketScope: Sendable, Equatable {
     public var visibleDepartments: Set<Int64>?
     /// The signed-in person, for "mine" and authorship.
     public var userID: UserID?
-    public init(visibleDepartments: Set<Int64>?, userID: UserID?) { self.visibleDepartments = visibleDepartments; self.userID = userID }
+    /// Who to name in the audit log for changes made with this scope (nil: not audited, e.g. internal jobs).
+    public var actor: TicketActor?
+    public init(visibleDepartments: Set<Int64>?, userID: UserID?, actor: TicketActor? = nil) {
+        self.visibleDepartments = visibleDepartments; self.userID = userID; self.actor = actor
+    }
     /// The whole site (Owner, Full Admin, API keys, the system).
     public static let everything = TicketScope(visibleDepartments: nil, userID: nil)
 
@@ -15,6 +19,16 @@ public struct TicketScope: Sendable, Equatable {
         guard let visible = visibleDepartments else { return true }
         return t.departmentID.map(visible.contains) ?? false
     }
+}
+
+/// The person, key or job behind a change, as the audit log names it.
+public struct TicketActor: Sendable, Equatable {
+    public var type: String
+    public var id: Int64?
+    public var label: String
+    public var ip: String
+    public init(type: String, id: Int64?, label: String, ip: String) { self.type = type; self.id = id; self.label = label; self.ip = ip }
+    public static let system = TicketActor(type: "system", id: nil, label: "system", ip: "")
 }
 
 /// Who wrote a message.
@@ -62,6 +76,8 @@ public struct TicketService: Sendable {
     public let settings: SettingsService
     public let outbox: Outbox
     public let clock: any TimeSource
+    /// Where ticket changes are recorded for the audit log (set by the composition root).
+    public var audit: (any AuditStore)?
 
     public init(db: any SQLDatabase, store: any TicketStore, departments: any DepartmentStore, users: any UserStore, settings: SettingsService,
                 outbox: Outbox, clock: any TimeSource) {
@@ -98,6 +114,21 @@ public struct TicketService: Sendable {
         if let id = ref.intValue ?? ref.stringValue.flatMap({ Int64($0) }), let d = all.first(where: { $0.id == id }) { return d }
         if let name = ref.stringValue?.trimmingCharacters(in: .whitespaces), let d = all.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) { return d }
         throw DomainError.validation(field: field, message: "no department \(ref.stringValue ?? ref.encoded()) in this site (departments.list shows them)")
+    }
+
+    /// The SLA targets of every department of the site (archived ones too), by id; tickets without a
+    /// department, or in one without its own targets, use `SLATargets.standard`.
+    public func slaTargets(_ ws: WorkspaceID) async throws -> SLATargetBook {
+        SLATargetBook(byDepartment: Dictionary(try await departments.list(ws, includeArchived: true).compactMap { d in d.sla.map { (d.id, $0) } },
+                                               uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Records a change in the audit log, in the transaction that makes it, when the scope names an actor.
+    func recordAudit(_ scope: TicketScope, _ ws: WorkspaceID, action: String, target: String, details: [String: JSONValue] = [:],
+                     in tx: any SQLConnection) async throws {
+        guard let audit, let a = scope.actor else { return }
+        try await audit.record(AuditEntry(at: clock.now(), actorType: a.type, actorID: a.id, actorLabel: a.label, workspaceID: ws, action: action,
+                                          target: target, details: JSONValue.object(details).encoded(), ip: a.ip), in: tx)
     }
 
     static func clean(_ s: String, field: String, max: Int) throws -> String {
@@ -162,18 +193,23 @@ public struct TicketService: Sendable {
             throw DomainError.validation(field: "department", message: "no department \(d) in this site")
         }
         let hours = try await hours(ws)
+        let targets = try await slaTargets(ws).targets(input.departmentID)
         let now = clock.now()
-        let due = SLAPolicy.firstResponseDue(createdAt: now, priority: input.priority, pausedSeconds: 0, hours: hours)
+        let due = targets.due(.firstResponse, priority: input.priority, from: now, pausedSeconds: 0, hours: hours)
+        let resolutionDue = targets.due(.resolution, priority: input.priority, from: now, pausedSeconds: 0, hours: hours)
         return try await db.retryingTransaction { tx in
             let t = try await store.insert(ws, NewTicket(subject: subject, departmentID: input.departmentID, priority: input.priority, customerEmail: email,
-                                                         customerName: input.customerName.trimmingCharacters(in: .whitespaces), firstResponseDueAt: due, now: now), in: tx)
+                                                         customerName: input.customerName.trimmingCharacters(in: .whitespaces), firstResponseDueAt: due,
+                                                         resolutionDueAt: resolutionDue, now: now), in: tx)
             let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: .customer, authorUserID: nil, authorEmail: email, body: body,
                                                                     internalNote: false, now: now), in: tx)
             try await outbox.publish("ticket.created", workspace: ws, payload: [
                 "ticket_id": .string(t.displayID), "number": .int(t.number), "subject": .string(t.subject),
                 "department_id": t.departmentID.map { .int($0) } ?? .null, "priority": .string(t.priority.rawValue), "status": .string(t.status.rawValue),
-                "customer_email": .string(email), "first_response_due_at": .string(Self.iso(due)),
+                "customer_email": .string(email), "first_response_due_at": due.map { .string(Self.iso($0)) } ?? .null,
+                "resolution_due_at": resolutionDue.map { .string(Self.iso($0)) } ?? .null,
             ], in: tx)
+            try await recordAudit(scope, ws, action: "tickets.create", target: t.displayID, details: ["priority": .string(t.priority.rawValue)], in: tx)
             return TicketDetail(ticket: t, messages: [m])
         }
     }
@@ -187,6 +223,7 @@ public struct TicketService: Sendable {
         if internalNote, case .customer = author { throw DomainError.validation(field: "internal", message: "customers cannot write internal notes") }
         if internalNote, case .ai = author { throw DomainError.validation(field: "internal", message: "the AI does not write internal notes here") }
         let hours = try await hours(ws)
+        let book = try await slaTargets(ws)
         return try await db.retryingTransaction { tx in
             var t = try await load(ws, number, scope, forUpdate: tx)
             if let survivor = t.mergedInto {
@@ -206,48 +243,83 @@ public struct TicketService: Sendable {
             let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: author.kind, authorUserID: userID, authorEmail: email,
                                                                     body: text, internalNote: internalNote, messageID: messageID, now: now), in: tx)
             t.updatedAt = now
+            let targets = book.targets(t.departmentID)
             if author.kind == .customer, [.closed, .resolved, .waitingOnCustomer].contains(t.status) {
-                try await changeStatus(&t, to: .open, now: now, hours: hours, reason: "customer_reply", in: tx)
+                try await changeStatus(&t, to: .open, now: now, hours: hours, targets: targets, reason: "customer_reply", in: tx)
             }
-            if author.kind == .agent, !internalNote, t.firstResponseAt == nil {
-                t.firstResponseAt = now
-                if let due = effectiveDue(t, now: now, hours: hours) {
-                    try await store.recordSLAOutcome(ws, TicketSLAOutcome(ticketID: t.id, metric: "first_response", priority: t.priority, dueAt: due,
-                                                                          achievedAt: now, hit: now <= due), now: now, in: tx)
+            if author.kind == .customer, t.firstResponseAt != nil, t.nextResponseDueAt == nil {
+                // The customer wrote again after we answered: the next staff reply is now due.
+                t.nextResponseDueAt = targets.due(.nextResponse, priority: t.priority, from: now, pausedSeconds: 0, hours: hours)
+                t.nextResponseBreachedAt = nil
+            }
+            if author.kind == .agent, !internalNote {
+                if t.firstResponseAt == nil {
+                    t.firstResponseAt = now
+                    if let due = effectiveDue(t, .firstResponse, now: now, hours: hours, targets: targets) {
+                        try await store.recordSLAOutcome(ws, TicketSLAOutcome(ticketID: t.id, metric: SLAMetric.firstResponse.rawValue, priority: t.priority,
+                                                                              dueAt: due, achievedAt: now, hit: now <= due), now: now, in: tx)
+                    }
+                } else if let due = t.nextResponseDueAt {
+                    let running = t.slaPausedAt.map { Int64(hours.businessSeconds(from: $0, to: now)) } ?? 0
+                    let effective = running > 0 ? hours.add(seconds: TimeInterval(running), to: due) : due
+                    try await store.recordSLAOutcome(ws, TicketSLAOutcome(ticketID: t.id, metric: SLAMetric.nextResponse.rawValue, priority: t.priority,
+                                                                          dueAt: effective, achievedAt: now, hit: now <= effective), now: now, in: tx)
                 }
+                t.nextResponseDueAt = nil
+                t.nextResponseBreachedAt = nil
             }
             try await store.update(ws, t, in: tx)
             try await outbox.publish("ticket.replied", workspace: ws, payload: [
                 "ticket_id": .string(t.displayID), "number": .int(t.number), "message_id": .int(m.id), "author_kind": .string(author.kind.rawValue),
                 "internal": .bool(internalNote),
             ], in: tx)
+            if author.kind != .customer {
+                try await recordAudit(scope, ws, action: internalNote ? "tickets.note" : "tickets.reply", target: t.displayID, details: ["message_id": .int(m.id)], in: tx)
+            }
             return m
         }
     }
 
     // MARK: - Status, SLA pauses and other changes
 
-    /// The due time including a pause still running at `now`.
-    func effectiveDue(_ t: Ticket, now: Date, hours: BusinessHours) -> Date? {
-        guard t.firstResponseDueAt != nil else { return nil }
+    /// A creation-based due time (first response, resolution) including a pause still running at `now`.
+    func effectiveDue(_ t: Ticket, _ metric: SLAMetric, now: Date, hours: BusinessHours, targets: SLATargets) -> Date? {
+        let stored = metric == .firstResponse ? t.firstResponseDueAt : t.resolutionDueAt
+        guard stored != nil else { return nil }
         let running = t.slaPausedAt.map { Int64(hours.businessSeconds(from: $0, to: now)) } ?? 0
-        return SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: t.priority, pausedSeconds: t.slaPausedSeconds + running, hours: hours)
+        return targets.due(metric, priority: t.priority, from: t.createdAt, pausedSeconds: t.slaPausedSeconds + running, hours: hours)
     }
 
-    /// Moves the status, pausing or resuming the SLA clock, and publishes `ticket.status_changed`.
-    func changeStatus(_ t: inout Ticket, to new: TicketStatus, now: Date, hours: BusinessHours, reason: String, in tx: any SQLConnection) async throws {
+    /// Works the creation-based due times out again (after a pause, or a change of priority or department).
+    func recomputeDues(_ t: inout Ticket, hours: BusinessHours, targets: SLATargets) {
+        if t.firstResponseAt == nil {
+            t.firstResponseDueAt = targets.due(.firstResponse, priority: t.priority, from: t.createdAt, pausedSeconds: t.slaPausedSeconds, hours: hours)
+        }
+        t.resolutionDueAt = targets.due(.resolution, priority: t.priority, from: t.createdAt, pausedSeconds: t.slaPausedSeconds, hours: hours)
+    }
+
+    /// Moves the status, pausing or resuming the SLA clocks, records the resolution outcome the first time the
+    /// ticket is resolved or closed, and publishes `ticket.status_changed`.
+    func changeStatus(_ t: inout Ticket, to new: TicketStatus, now: Date, hours: BusinessHours, targets: SLATargets, reason: String,
+                      in tx: any SQLConnection) async throws {
         let old = t.status
         guard old != new else { return }
         if let paused = t.slaPausedAt {
-            t.slaPausedSeconds += Int64(hours.businessSeconds(from: paused, to: now))
+            let delta = Int64(hours.businessSeconds(from: paused, to: now))
+            t.slaPausedSeconds += delta
             t.slaPausedAt = nil
-            if t.firstResponseAt == nil, t.firstResponseDueAt != nil {
-                t.firstResponseDueAt = SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: t.priority, pausedSeconds: t.slaPausedSeconds, hours: hours)
-            }
+            recomputeDues(&t, hours: hours, targets: targets)
+            if let next = t.nextResponseDueAt, delta > 0 { t.nextResponseDueAt = hours.add(seconds: TimeInterval(delta), to: next) }
         }
         if new == .waitingOnCustomer { t.slaPausedAt = now }
         if new == .resolved || new == .closed {
             if t.resolvedAt == nil { t.resolvedAt = now }
+            if let due = t.resolutionDueAt, t.mergedInto == nil,
+               !(try await store.slaOutcomes(t.workspaceID, ticketID: t.id, in: tx)).contains(where: { $0.metric == SLAMetric.resolution.rawValue }) {
+                try await store.recordSLAOutcome(t.workspaceID, TicketSLAOutcome(ticketID: t.id, metric: SLAMetric.resolution.rawValue, priority: t.priority,
+                                                                                 dueAt: due, achievedAt: now, hit: now <= due), now: now, in: tx)
+            }
+            t.nextResponseDueAt = nil
         } else {
             t.resolvedAt = nil
         }
@@ -271,6 +343,7 @@ public struct TicketService: Sendable {
             throw DomainError.validation(field: "department", message: "Agents cannot remove a ticket's department")
         }
         let hours = try await hours(ws)
+        let book = try await slaTargets(ws)
         return try await db.retryingTransaction { tx in
             var t = try await load(ws, number, scope, forUpdate: tx)
             if t.mergedInto != nil, c.status != nil, c.status != .closed {
@@ -279,20 +352,21 @@ public struct TicketService: Sendable {
             let now = clock.now()
             var changed: [String: JSONValue] = [:]
             if let subject, subject != t.subject { t.subject = subject; changed["subject"] = .string(subject) }
-            if let p = c.priority, p != t.priority {
-                t.priority = p
-                changed["priority"] = .string(p.rawValue)
-                if t.firstResponseAt == nil, t.firstResponseDueAt != nil {
-                    t.firstResponseDueAt = SLAPolicy.firstResponseDue(createdAt: t.createdAt, priority: p, pausedSeconds: t.slaPausedSeconds, hours: hours)
-                }
-            }
+            if let p = c.priority, p != t.priority { t.priority = p; changed["priority"] = .string(p.rawValue) }
             if let d = c.departmentID, d != t.departmentID { t.departmentID = d; changed["department_id"] = d.map { .int($0) } ?? .null }
-            if let s = c.status, s != t.status { try await changeStatus(&t, to: s, now: now, hours: hours, reason: "update", in: tx) }
+            let targets = book.targets(t.departmentID)
+            if changed["priority"] != nil || changed["department_id"] != nil { recomputeDues(&t, hours: hours, targets: targets) }
+            if let s = c.status, s != t.status {
+                try await changeStatus(&t, to: s, now: now, hours: hours, targets: targets, reason: "update", in: tx)
+                changed["status"] = .string(s.rawValue)
+            }
             if !changed.isEmpty {
                 t.updatedAt = now
                 var payload = changed
+                payload.removeValue(forKey: "status")
                 payload["ticket_id"] = .string(t.displayID); payload["number"] = .int(t.number)
-                try await outbox.publish("ticket.updated", workspace: ws, payload: payload, in: tx)
+                if payload.count > 2 { try await outbox.publish("ticket.updated", workspace: ws, payload: payload, in: tx) }
+                try await recordAudit(scope, ws, action: "tickets.update", target: t.displayID, details: changed, in: tx)
             }
             try await store.update(ws, t, in: tx)
             return t
@@ -327,6 +401,7 @@ public struct TicketService: Sendable {
             try await outbox.publish("ticket.assigned", workspace: ws, payload: [
                 "ticket_id": .string(t.displayID), "number": .int(t.number), "assignee_id": assignee.map { .int($0.raw) } ?? .null,
             ], in: tx)
+            try await recordAudit(scope, ws, action: "tickets.assign", target: t.displayID, details: ["assignee_id": assignee.map { .int($0.raw) } ?? .null], in: tx)
             return t
         }
     }
@@ -340,6 +415,7 @@ public struct TicketService: Sendable {
             t.updatedAt = clock.now()
             try await store.update(ws, t, in: tx)
             try await outbox.publish("ticket.locked", workspace: ws, payload: ["ticket_id": .string(t.displayID), "number": .int(t.number), "locked": .bool(locked)], in: tx)
+            try await recordAudit(scope, ws, action: "tickets.lock", target: t.displayID, details: ["locked": .bool(locked)], in: tx)
             return t
         }
     }
@@ -349,6 +425,7 @@ public struct TicketService: Sendable {
     public func merge(_ ws: WorkspaceID, number source: Int64, into target: Int64, scope: TicketScope) async throws -> TicketDetail {
         guard source != target else { throw DomainError.validation(field: "into_ticket_id", message: "cannot merge T-\(source) into itself") }
         let hours = try await hours(ws)
+        let book = try await slaTargets(ws)
         let survivor: Ticket = try await db.retryingTransaction { tx in
             // Lock in number order so two opposite merges cannot deadlock.
             let first = try await load(ws, min(source, target), scope, forUpdate: tx)
@@ -367,7 +444,7 @@ public struct TicketService: Sendable {
             try await store.moveMessages(ws, from: s.id, to: into.id, in: tx)
             if !s.subject.hasPrefix(Self.mergedTag) { s.subject = String((Self.mergedTag + " " + s.subject).prefix(Self.maxSubject)) }
             s.mergedInto = into.id
-            try await changeStatus(&s, to: .closed, now: now, hours: hours, reason: "merged", in: tx)
+            try await changeStatus(&s, to: .closed, now: now, hours: hours, targets: book.targets(s.departmentID), reason: "merged", in: tx)
             s.updatedAt = now
             into.updatedAt = now
             try await store.update(ws, s, in: tx)
@@ -375,6 +452,7 @@ public struct TicketService: Sendable {
             try await outbox.publish("ticket.merged", workspace: ws, payload: [
                 "ticket_id": .string(s.displayID), "number": .int(s.number), "into_ticket_id": .string(into.displayID), "into_number": .int(into.number),
             ], in: tx)
+            try await recordAudit(scope, ws, action: "tickets.merge", target: s.displayID, details: ["into_ticket_id": .string(into.displayID)], in: tx)
             return into
         }
         return try await get(ws, number: survivor.number, includeInternal: true, scope: scope)
@@ -396,7 +474,9 @@ extension Ticket {
             "customer_name": .string(customerName), "assignee_id": assigneeID.map { .int($0.raw) } ?? .null, "locked": .bool(locked),
             "merged": .bool(mergedInto != nil), "created_at": d(createdAt), "updated_at": d(updatedAt), "first_response_at": d(firstResponseAt),
             "resolved_at": d(resolvedAt), "first_response_due_at": d(firstResponseDueAt), "sla_paused": .bool(slaPausedAt != nil),
-            "sla_breached": .bool(slaBreachedAt != nil),
+            "sla_breached": .bool(slaBreachedAt != nil), "next_response_due_at": d(nextResponseDueAt), "resolution_due_at": d(resolutionDueAt),
+            "sla_due_at": d(slaDueAt),
+            "sla_breaches": .array(SLAMetric.allCases.filter { breachedAt($0) != nil }.map { .string($0.rawValue) }),
         ])
     }
 }
@@ -407,4 +487,11 @@ extension TicketMessage {
                  "author_email": .string(authorEmail), "body": .string(body), "internal": .bool(internalNote),
                  "created_at": .string(TicketService.iso(createdAt))])
     }
+}
+
+/// The SLA targets of a site's departments, looked up per ticket.
+public struct SLATargetBook: Sendable {
+    public var byDepartment: [Int64: SLATargets]
+    public init(byDepartment: [Int64: SLATargets]) { self.byDepartment = byDepartment }
+    public func targets(_ department: Int64?) -> SLATargets { department.flatMap { byDepartment[$0] } ?? .standard }
 }

@@ -178,9 +178,30 @@ public struct Department: Sendable, Equatable {
     public var archived: Bool
     /// Appended to replies as `{{department_signature}}` (plain text; empty when not set).
     public var signature: String
-    public init(id: Int64, workspaceID: WorkspaceID, name: String, archived: Bool, signature: String = "") {
-        self.id = id; self.workspaceID = workspaceID; self.name = name; self.archived = archived; self.signature = signature
+    /// This department's SLA targets and escalation; nil: the defaults (`SLATargets.standard`).
+    public var sla: SLATargets?
+    public init(id: Int64, workspaceID: WorkspaceID, name: String, archived: Bool, signature: String = "", sla: SLATargets? = nil) {
+        self.id = id; self.workspaceID = workspaceID; self.name = name; self.archived = archived; self.signature = signature; self.sla = sla
     }
+}
+
+/// The SLA clocks a ticket has.
+public enum SLAMetric: String, Sendable, Codable, CaseIterable {
+    /// Created until the first public staff reply.
+    case firstResponse = "first_response"
+    /// A customer message after the first response until the next public staff reply.
+    case nextResponse = "next_response"
+    /// Created until Resolved or Closed.
+    case resolution
+}
+
+/// SLA targets in business minutes by metric and priority, and what happens on a breach.
+public struct SLATargets: Sendable, Equatable, Codable {
+    /// metric raw value -> priority raw value -> business minutes.
+    public var minutes: [String: [String: Int]]
+    /// On a breach: raise the priority one step (up to Urgent) and publish `ticket.escalated`.
+    public var escalate: Bool
+    public init(minutes: [String: [String: Int]], escalate: Bool = false) { self.minutes = minutes; self.escalate = escalate }
 }
 
 public protocol DepartmentStore: Sendable {
@@ -190,6 +211,10 @@ public protocol DepartmentStore: Sendable {
     func setArchived(_ workspace: WorkspaceID, id: Int64, archived: Bool, now: Date, in tx: any SQLConnection) async throws -> Bool
     /// False when the department is not in the workspace.
     func setSignature(_ workspace: WorkspaceID, id: Int64, signature: String, in tx: any SQLConnection) async throws -> Bool
+    /// False when the department is not in the workspace.
+    func rename(_ workspace: WorkspaceID, id: Int64, name: String, in tx: any SQLConnection) async throws -> Bool
+    /// nil restores the defaults. False when the department is not in the workspace.
+    func setSLA(_ workspace: WorkspaceID, id: Int64, sla: SLATargets?, in tx: any SQLConnection) async throws -> Bool
     func assignments(user: UserID) async throws -> [Int64]
     /// Replaces the user's departments (ids that do not exist are ignored by the caller's validation).
     func setAssignments(user: UserID, departments: [Department], in tx: any SQLConnection) async throws

@@ -42,18 +42,54 @@ public struct Ticket: Sendable, Equatable {
     public var slaPausedAt: Date?
     /// Business seconds spent paused so far.
     public var slaPausedSeconds: Int64
-    /// When the SLA check found the ticket overdue (the breach event is published once).
+    /// When the SLA check found the first response overdue (the breach event is published once).
     public var slaBreachedAt: Date?
+    /// When the next staff reply is due: set by a customer message after the first response, cleared by the reply.
+    public var nextResponseDueAt: Date?
+    public var nextResponseBreachedAt: Date?
+    /// When the ticket should be resolved (business hours from creation, moved by pauses); nil without a target.
+    public var resolutionDueAt: Date?
+    public var resolutionBreachedAt: Date?
 
     public init(id: Int64, workspaceID: WorkspaceID, number: Int64, subject: String, departmentID: Int64?, priority: TicketPriority,
                 status: TicketStatus, customerEmail: String, customerName: String, assigneeID: UserID?, locked: Bool, mergedInto: Int64?,
                 createdAt: Date, updatedAt: Date, firstResponseAt: Date?, resolvedAt: Date?, firstResponseDueAt: Date?,
-                slaPausedAt: Date?, slaPausedSeconds: Int64, slaBreachedAt: Date?) {
+                slaPausedAt: Date?, slaPausedSeconds: Int64, slaBreachedAt: Date?, nextResponseDueAt: Date? = nil, nextResponseBreachedAt: Date? = nil,
+                resolutionDueAt: Date? = nil, resolutionBreachedAt: Date? = nil) {
         self.id = id; self.workspaceID = workspaceID; self.number = number; self.subject = subject; self.departmentID = departmentID
         self.priority = priority; self.status = status; self.customerEmail = customerEmail; self.customerName = customerName
         self.assigneeID = assigneeID; self.locked = locked; self.mergedInto = mergedInto; self.createdAt = createdAt; self.updatedAt = updatedAt
         self.firstResponseAt = firstResponseAt; self.resolvedAt = resolvedAt; self.firstResponseDueAt = firstResponseDueAt
         self.slaPausedAt = slaPausedAt; self.slaPausedSeconds = slaPausedSeconds; self.slaBreachedAt = slaBreachedAt
+        self.nextResponseDueAt = nextResponseDueAt; self.nextResponseBreachedAt = nextResponseBreachedAt
+        self.resolutionDueAt = resolutionDueAt; self.resolutionBreachedAt = resolutionBreachedAt
+    }
+
+    /// Whether the ticket is finished (no clock runs).
+    public var isFinished: Bool { mergedInto != nil || status == .resolved || status == .closed }
+
+    /// The due time of one clock while it runs (nil when that clock is stopped or met).
+    public func due(_ metric: SLAMetric) -> Date? {
+        guard !isFinished else { return nil }
+        switch metric {
+        case .firstResponse: return firstResponseAt == nil ? firstResponseDueAt : nil
+        case .nextResponse: return nextResponseDueAt
+        case .resolution: return resolutionDueAt
+        }
+    }
+
+    public func breachedAt(_ metric: SLAMetric) -> Date? {
+        switch metric {
+        case .firstResponse: return slaBreachedAt
+        case .nextResponse: return nextResponseBreachedAt
+        case .resolution: return resolutionBreachedAt
+        }
+    }
+
+    /// The earliest running due time (nil while paused or when no clock runs); stored for sorting the queue.
+    public var slaDueAt: Date? {
+        guard slaPausedAt == nil else { return nil }
+        return SLAMetric.allCases.compactMap(due).min()
     }
 
     /// The id people see and type: `T-<number>`.
@@ -70,12 +106,13 @@ public struct NewTicket: Sendable {
     public var customerName: String
     public var assigneeID: UserID?
     public var firstResponseDueAt: Date?
+    public var resolutionDueAt: Date?
     public var now: Date
     public init(subject: String, departmentID: Int64?, priority: TicketPriority, status: TicketStatus = .open, customerEmail: String,
-                customerName: String, assigneeID: UserID? = nil, firstResponseDueAt: Date?, now: Date) {
+                customerName: String, assigneeID: UserID? = nil, firstResponseDueAt: Date?, resolutionDueAt: Date? = nil, now: Date) {
         self.subject = subject; self.departmentID = departmentID; self.priority = priority; self.status = status
         self.customerEmail = customerEmail; self.customerName = customerName; self.assigneeID = assigneeID
-        self.firstResponseDueAt = firstResponseDueAt; self.now = now
+        self.firstResponseDueAt = firstResponseDueAt; self.resolutionDueAt = resolutionDueAt; self.now = now
     }
 }
 
@@ -115,6 +152,18 @@ public struct NewTicketMessage: Sendable {
     }
 }
 
+/// The order of a queue.
+public enum TicketSort: String, Sendable, CaseIterable {
+    /// Latest activity first (the default).
+    case updated
+    /// The SLA clock closest to (or furthest past) its due time first; tickets without a running clock last, oldest first.
+    case due
+    /// Urgent first, then High, Normal, Low; latest activity first within a priority.
+    case priority
+    /// Newest first.
+    case created
+}
+
 /// Which tickets a queue shows.
 public struct TicketFilter: Sendable, Equatable {
     public enum Assignee: Sendable, Equatable {
@@ -127,12 +176,15 @@ public struct TicketFilter: Sendable, Equatable {
     public var assignee: Assignee
     /// nil: every department (and tickets without one); else only these departments (an Agent's view).
     public var visibleDepartments: Set<Int64>?
+    /// Only tickets of this customer (exact email, lower case).
+    public var customerEmail: String?
+    public var sort: TicketSort
     public var limit: Int
     public var offset: Int
     public init(statuses: [TicketStatus] = [], departmentID: Int64? = nil, priority: TicketPriority? = nil, assignee: Assignee = .anyone,
-                visibleDepartments: Set<Int64>? = nil, limit: Int = 25, offset: Int = 0) {
+                visibleDepartments: Set<Int64>? = nil, customerEmail: String? = nil, sort: TicketSort = .updated, limit: Int = 25, offset: Int = 0) {
         self.statuses = statuses; self.departmentID = departmentID; self.priority = priority; self.assignee = assignee
-        self.visibleDepartments = visibleDepartments; self.limit = limit; self.offset = offset
+        self.visibleDepartments = visibleDepartments; self.customerEmail = customerEmail; self.sort = sort; self.limit = limit; self.offset = offset
     }
 }
 
@@ -167,8 +219,8 @@ public protocol TicketStore: Sendable {
     func list(_ workspace: WorkspaceID, _ filter: TicketFilter, in conn: any SQLConnection) async throws -> (tickets: [Ticket], total: Int)
     func recordSLAOutcome(_ workspace: WorkspaceID, _ o: TicketSLAOutcome, now: Date, in tx: any SQLConnection) async throws
     func slaOutcomes(_ workspace: WorkspaceID, ticketID: Int64, in conn: any SQLConnection) async throws -> [TicketSLAOutcome]
-    /// Unanswered, unpaused, not yet flagged tickets whose first response was due before `now`.
-    func overdue(_ workspace: WorkspaceID, now: Date, limit: Int, in conn: any SQLConnection) async throws -> [Ticket]
-    /// Flags the breach; false when another worker flagged it first.
-    func markBreached(_ workspace: WorkspaceID, id: Int64, now: Date, in tx: any SQLConnection) async throws -> Bool
+    /// Unpaused, unfinished, not yet flagged tickets whose `metric` clock was due before `now`.
+    func overdue(_ workspace: WorkspaceID, metric: SLAMetric, now: Date, limit: Int, in conn: any SQLConnection) async throws -> [Ticket]
+    /// Flags the breach of `metric`; false when another worker flagged it first.
+    func markBreached(_ workspace: WorkspaceID, id: Int64, metric: SLAMetric, now: Date, in tx: any SQLConnection) async throws -> Bool
 }

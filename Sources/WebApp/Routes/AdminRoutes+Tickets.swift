@@ -26,6 +26,63 @@ extension AdminRoutes {
         }
         // `:id`, like the attachment route below it, so the router sees one parameter at this level.
         admin.get("tickets/:id") { request, ctx -> Response in try await ticketPage(request, ctx) }
+        // The reply form: a multipart body with the message, the internal-note box and any files.
+        admin.post("tickets/:id/reply") { request, ctx -> Response in try await replyWithFiles(request, ctx) }
+    }
+
+    /// Posts a reply (or internal note) with its files: every file is checked (size, type) before anything
+    /// is written, then the reply goes through `tickets.reply` and each file is attached to that message.
+    func replyWithFiles(_ request: Request, _ ctx: AppContext) async throws -> Response {
+        let raw = ctx.parameters.get("id") ?? ""
+        let number = try? TicketService.parseNumber(.string(raw), field: "ticket_id")
+        let back = number.map { "/admin/tickets/\($0)" } ?? "/admin/tickets"
+        guard let number else { return Self.flashRedirect(back, error: "ticket_id: must be a ticket id like T-123 or 123") }
+        let (all, current) = try await sites(ctx)
+        guard var site = current else { return Self.flashRedirect(back, error: "No site is available to you.") }
+        let maxMB = try await services.attachments.maxMB(site.id)
+        // Up to five files of the largest allowed size, plus the text.
+        let limit = maxMB * 5 * 1_048_576 + 1_048_576
+        var fields: [(String, String)] = [], files: [MultipartPart] = []
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch {
+            return Self.flashRedirect(back, error: "files: the upload is larger than \(limit / 1_048_576) MB in all; attach fewer or smaller files (each up to \(maxMB) MB)")
+        }
+        if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType] ?? "") {
+            do {
+                for part in try MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary) {
+                    if let name = part.fileName {
+                        if !name.isEmpty || !part.data.isEmpty { files.append(part) }
+                    } else {
+                        fields.append((part.name, String(decoding: part.data, as: UTF8.self)))
+                    }
+                }
+            } catch let e as MultipartError {
+                return Self.flashRedirect(back, error: "files: \(e.description)")
+            }
+        } else {
+            let f = FormData(String(buffer: buffer))
+            fields = f.values.map { ($0.key, $0.value) }
+        }
+        let f = FormData(fields: fields)
+        guard let s = ctx.identity, constantTimeEquals(s.session.csrfToken, f["_csrf"]) else { throw CSRFRejected() }
+        if let key = f.values["site_key"], let chosen = all.first(where: { $0.siteKey == key }) { site = chosen }
+        guard files.count <= 5 else { return Self.flashRedirect(back, error: "files: attach at most 5 files to one reply") }
+        do {
+            for file in files {
+                _ = try AttachmentRules.check(fileName: AttachmentRules.displayName(file.fileName ?? ""), bytes: file.data, maxMB: maxMB)
+            }
+            let reply = try await invoke("tickets.reply", form: f, ctx: ctx)
+            var scope = try await TicketActions.scope(user: s.user, in: site.id, departments: services.departments)
+            scope.actor = TicketActor(type: "user", id: s.user.id.raw, label: s.user.email, ip: ctx.clientIP)
+            for file in files {
+                _ = try await services.attachments.attach(site.id, number: number, messageID: reply["id"]?.intValue, fileName: file.fileName ?? "",
+                                                          bytes: file.data, scope: scope)
+            }
+            return Self.flashRedirect(back, flash: files.isEmpty ? "Added to T-\(number)." : "Added to T-\(number) with \(files.count) file(s).")
+        } catch let e as DomainError {
+            if case .forbidden = e { return try await forbidden(ctx, title: "Tickets") }
+            return Self.flashRedirect(back, error: e.description)
+        }
     }
 
     /// The site's time zone for showing times (UTC when unset or unknown).
@@ -74,6 +131,7 @@ extension AdminRoutes {
         func param(_ k: String) -> String? { q.get(k).flatMap { $0.isEmpty ? nil : $0 } }
         let page = max(1, param("page").flatMap { Int($0) } ?? 1)
         let (status, department, priority, assignee) = (param("status") ?? "", param("department") ?? "", param("priority") ?? "", param("assignee") ?? "")
+        let sort = param("sort") ?? ""
 
         let allDepartments = try await services.departments.list(site.id, includeArchived: true)
         let departmentNames = Dictionary(uniqueKeysWithValues: allDepartments.map { ($0.id, $0.name) })
@@ -86,15 +144,18 @@ extension AdminRoutes {
         do {
             let filter = try await TicketActions.queueFilter(site.id, status: param("status"), department: param("department").map { .string($0) }, priority: param("priority"),
                                                              assignee: param("assignee").map { .string($0) }, limit: Self.ticketPageSize,
-                                                             offset: (page - 1) * Self.ticketPageSize, scope: scope, tickets: services.tickets)
+                                                             offset: (page - 1) * Self.ticketPageSize, scope: scope, tickets: services.tickets, sort: sort)
             let result = try await services.tickets.list(site.id, filter, scope: scope)
             total = result.total
             rows = result.tickets.map { t in
                 let sla = t.slaState(now: now)
+                let clock = t.nearestClock
                 return ["number": t.number, "id": t.displayID, "subject": t.subject, "customerName": t.customerName, "customerEmail": t.customerEmail,
                         "department": t.departmentID.flatMap { departmentNames[$0] } ?? "—", "priority": t.priority.rawValue, "status": Self.statusLabel(t.status),
-                        "assignee": t.assigneeID.flatMap { userNames[$0] } ?? "—", "slaDue": sla == .none ? "—" : t.firstResponseDueAt.map { times.string(from: $0) } ?? "—",
-                        "slaClass": sla.rawValue, "slaLabel": Self.slaLabel(sla), "updated": times.string(from: t.updatedAt), "locked": t.locked]
+                        "assignee": t.assigneeID.flatMap { userNames[$0] } ?? "—", "slaDue": clock.map { times.string(from: $0.due) } ?? "—",
+                        "slaClock": clock?.metric.label ?? "", "slaClass": sla.rawValue, "slaLabel": Self.slaLabel(sla),
+                        "breached": SLAMetric.allCases.contains { t.breachedAt($0) != nil } && !t.isFinished,
+                        "updated": times.string(from: t.updatedAt), "locked": t.locked]
             }
         } catch let e as DomainError {
             m["error"] = e.description
@@ -102,7 +163,7 @@ extension AdminRoutes {
 
         func link(page p: Int) -> String {
             var parts: [String] = []
-            for (k, v) in [("status", status), ("department", department), ("priority", priority), ("assignee", assignee)] where !v.isEmpty {
+            for (k, v) in [("status", status), ("department", department), ("priority", priority), ("assignee", assignee), ("sort", sort)] where !v.isEmpty {
                 parts.append("\(k)=\(v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
             }
             if p > 1 { parts.append("page=\(p)") }
@@ -123,6 +184,7 @@ extension AdminRoutes {
         m["departmentOptions"] = Self.options([("", "Any department")] + mine.map { (String($0.id), $0.name) }, selected: department)
         m["priorityOptions"] = Self.options([("", "Any priority")] + TicketPriority.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }, selected: priority)
         m["assigneeOptions"] = Self.options([("", "Anyone"), ("mine", "Me"), ("none", "Nobody")], selected: assignee)
+        m["sortOptions"] = Self.options([("", "Latest activity"), ("due", "SLA due first"), ("priority", "Priority"), ("created", "Newest")], selected: sort)
         // The new-ticket form, kept filled in when it comes back with an error.
         let n = newTicket
         m["newSubject"] = n?["subject"] ?? ""
@@ -171,10 +233,41 @@ extension AdminRoutes {
             "number": t.number, "id": t.displayID, "subject": t.subject, "status": Self.statusLabel(t.status), "priority": t.priority.rawValue,
             "department": t.departmentID.flatMap { d in allDepartments.first { $0.id == d }?.name } ?? "—",
             "assignee": t.assigneeID.flatMap { userNames[$0] } ?? "Nobody", "customerName": t.customerName, "customerEmail": t.customerEmail,
-            "slaDue": t.firstResponseDueAt.map { times.string(from: $0) } ?? "—", "slaClass": sla.rawValue, "slaLabel": Self.slaLabel(sla),
-            "answered": t.firstResponseAt.map { "answered " + times.string(from: $0) } ?? "", "locked": t.locked,
+            "slaClass": sla.rawValue, "slaLabel": Self.slaLabel(sla), "locked": t.locked,
             "finished": t.status == .closed || t.status == .resolved, "siteKey": site.siteKey, "created": times.string(from: t.createdAt),
         ]
+        // The three SLA clocks: due time, state, breach and outcome.
+        let outcomes = try await services.db.read { try await services.tickets.store.slaOutcomes(site.id, ticketID: t.id, in: $0) }
+        v["clocks"] = SLAMetric.allCases.map { metric -> [String: Any] in
+            let due = t.due(metric)
+            var state = "none", note = ""
+            if let due {
+                state = t.slaPausedAt != nil ? "paused" : now >= due ? "overdue" : due.timeIntervalSince(now) <= TicketSLAState.dueSoonWindow ? "due_soon" : "on_track"
+            }
+            if let last = outcomes.last(where: { $0.metric == metric.rawValue }) {
+                note = (last.hit ? "met " : "missed ") + times.string(from: last.achievedAt)
+            } else if metric == .firstResponse, let at = t.firstResponseAt {
+                note = "answered " + times.string(from: at)
+            }
+            if t.breachedAt(metric) != nil, due != nil { note = (note.isEmpty ? "" : note + " · ") + "breached" }
+            let label: String
+            switch state {
+            case "paused": label = "paused"
+            case "overdue": label = "overdue"
+            case "due_soon": label = "due soon"
+            default: label = ""
+            }
+            return ["clockID": metric.rawValue, "label": metric.label, "due": due.map { times.string(from: $0) } ?? "—", "state": state,
+                    "stateLabel": label, "note": note]
+        }
+        // The customer: their other tickets in this site (those this person may see), newest first.
+        let previous = try await services.tickets.list(site.id, TicketFilter(customerEmail: t.customerEmail, sort: .created, limit: 11), scope: scope)
+        let others = previous.tickets.filter { $0.id != t.id }.prefix(10)
+        v["previous"] = others.map { ["pnumber": $0.number, "pid": $0.displayID, "psubject": $0.subject, "pstatus": Self.statusLabel($0.status),
+                                      "pcreated": times.string(from: $0.createdAt)] }
+        v["hasPrevious"] = !others.isEmpty
+        v["customerTicketCount"] = previous.total
+        v["maxMB"] = try await services.attachments.maxMB(site.id)
         if let survivor = t.mergedInto, let s = try await services.db.read({ try await services.tickets.store.find(site.id, id: survivor, in: $0) }) {
             v["mergedInto"] = s.displayID
             v["mergedNumber"] = s.number

@@ -90,6 +90,8 @@ struct AdminRoutes: Sendable {
                       NavItem(label: "Failed logins", slug: "security/failed-logins", built: true, adminOnly: true, spec: "80-settings: Failed logins"),
                       NavItem(label: "Blocked IPs", slug: "blocked-ips", built: true, adminOnly: true, spec: "80-settings: Blocked IPs"),
                       NavItem(label: "Settings", slug: "settings", built: true, adminOnly: true, spec: "80-settings: Settings reference"),
+                      NavItem(label: "Ticket departments", slug: "settings/departments", built: true, adminOnly: true, spec: "40-support: Tickets (Departments)"),
+                      NavItem(label: "Canned responses", slug: "settings/canned", built: true, adminOnly: true, spec: "40-support: Tickets (Canned responses)"),
                       NavItem(label: "Audit log", slug: "audit", built: true, adminOnly: true, spec: "80-settings: Security and access"),
                       NavItem(label: "License", slug: "license", built: false, adminOnly: true, spec: "80-settings: License and plan", ownerOnly: true)]),
     ]
@@ -212,6 +214,7 @@ struct AdminRoutes: Sendable {
         }
 
         registerTickets(on: admin)
+        registerSupportSettings(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

@@ -16,13 +16,14 @@ extension AdminTemplates {
     <label for="f-department">Department</label><select id="f-department" name="department">{{#departmentOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/departmentOptions}}</select>
     <label for="f-priority">Priority</label><select id="f-priority" name="priority">{{#priorityOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/priorityOptions}}</select>
     <label for="f-assignee">Assignee</label><select id="f-assignee" name="assignee">{{#assigneeOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/assigneeOptions}}</select>
+    <label for="f-sort">Order</label><select id="f-sort" name="sort">{{#sortOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sortOptions}}</select>
     <button class="small" id="filter">Filter</button>
     </form>
     <p class="hint" id="count">{{total}} ticket(s) · page {{page}} of {{pages}}</p>
     <table id="tickets">
     <thead><tr><th>Ticket</th><th>Subject</th><th>Customer</th><th>Department</th><th>Priority</th><th>Status</th><th>Assignee</th><th>SLA due</th><th>Updated</th></tr></thead>
     <tbody>
-    {{#rows}}<tr class="ticket-row sla-{{slaClass}}" id="row-{{number}}"><td><a href="/admin/tickets/{{number}}" class="ticket-link">{{id}}</a></td><td>{{subject}}{{#locked}} <span class="tag">locked</span>{{/locked}}</td><td>{{customerName}} <span class="hint">{{customerEmail}}</span></td><td>{{department}}</td><td><span class="prio prio-{{priority}}">{{priority}}</span></td><td>{{status}}</td><td>{{assignee}}</td><td class="sla">{{slaDue}}{{#slaLabel}} <span class="tag sla-tag">{{slaLabel}}</span>{{/slaLabel}}</td><td>{{updated}}</td></tr>{{/rows}}
+    {{#rows}}<tr class="ticket-row sla-{{slaClass}}{{#breached}} sla-breached{{/breached}}" id="row-{{number}}"><td><a href="/admin/tickets/{{number}}" class="ticket-link">{{id}}</a></td><td>{{subject}}{{#locked}} <span class="tag">locked</span>{{/locked}}</td><td>{{customerName}} <span class="hint">{{customerEmail}}</span></td><td>{{department}}</td><td><span class="prio prio-{{priority}}">{{priority}}</span></td><td>{{status}}</td><td>{{assignee}}</td><td class="sla">{{slaDue}}{{#slaClock}} <span class="hint">{{slaClock}}</span>{{/slaClock}}{{#slaLabel}} <span class="tag sla-tag">{{slaLabel}}</span>{{/slaLabel}}{{#breached}} <span class="tag sla-tag breached">breached</span>{{/breached}}</td><td>{{updated}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="9" class="hint" id="empty">No tickets match these filters.</td></tr>{{/rows}}
     </tbody></table>
     <p class="pager">{{#prev}}<a href="{{prev}}" id="prev">← Previous page</a> {{/prev}}{{#next}}<a href="{{next}}" id="next">Next page →</a>{{/next}}</p>
@@ -55,11 +56,16 @@ extension AdminTemplates {
     <dt>Assignee</dt><dd id="t-assignee">{{assignee}}</dd>
     <dt>Customer</dt><dd id="t-customer">{{customerName}} <span class="hint">{{customerEmail}}</span></dd>
     <dt>Opened</dt><dd id="t-created">{{created}}</dd>
-    <dt>First response due</dt><dd id="t-sla" class="sla-{{slaClass}}">{{slaDue}}{{#slaLabel}} <span class="tag sla-tag">{{slaLabel}}</span>{{/slaLabel}}{{#answered}} <span class="hint">{{answered}}</span>{{/answered}}</dd>
+    {{#clocks}}<dt>{{label}} due</dt><dd id="t-sla-{{clockID}}" class="sla-{{state}}">{{due}}{{#stateLabel}} <span class="tag sla-tag">{{stateLabel}}</span>{{/stateLabel}}{{#note}} <span class="hint">{{note}}</span>{{/note}}</dd>{{/clocks}}
     </dl>
     {{#locked}}<p class="tag" id="locked-tag">Locked: customers and the AI cannot reply</p>{{/locked}}
     {{#mergedInto}}<p class="banner bad" id="merged-into">Merged into <a href="/admin/tickets/{{mergedNumber}}">{{mergedInto}}</a>: reply there.</p>{{/mergedInto}}
     {{#hasTicketFiles}}<p>Files: {{#ticketFiles}}<a href="{{href}}" class="attachment">{{name}}</a> ({{size}}) {{/ticketFiles}}</p>{{/hasTicketFiles}}
+    </div>
+    <div class="card" id="customer-panel"><h2>Customer</h2>
+    <p>{{customerName}} <span class="hint">{{customerEmail}}</span> · <span id="customer-ticket-count">{{customerTicketCount}}</span> ticket(s) in this site</p>
+    {{#hasPrevious}}<ul id="previous-tickets">{{#previous}}<li><a href="/admin/tickets/{{pnumber}}">{{pid}}</a> {{psubject}} <span class="hint">{{pstatus}} · {{pcreated}}</span></li>{{/previous}}</ul>{{/hasPrevious}}
+    {{^hasPrevious}}<p class="hint" id="no-previous">No other tickets from this customer.</p>{{/hasPrevious}}
     </div>
     <ol class="thread" id="thread">
     {{#messages}}<li class="msg {{kind}}{{#internal}} note{{/internal}}" id="msg-{{mid}}"><div class="meta"><strong>{{kindLabel}}</strong>{{#internal}} <span class="tag">internal note</span>{{/internal}} {{author}} · <time>{{at}}</time></div><div class="body">{{body}}</div>{{#hasFiles}}<ul class="files">{{#files}}<li><a href="{{href}}" class="attachment">{{name}}</a> ({{size}})</li>{{/files}}</ul>{{/hasFiles}}</li>
@@ -70,10 +76,11 @@ extension AdminTemplates {
     <label for="canned">Canned response</label><select id="canned" name="canned" data-autosubmit><option value="">Choose one…</option>{{#canned}}<option value="{{cid}}"{{#selected}} selected{{/selected}}>{{title}} ({{shortcut}})</option>{{/canned}}</select>
     <button class="small" id="insert-canned">Insert</button>
     </form>{{/hasCanned}}
-    <form method="post" action="/admin/actions/tickets.reply" id="reply-form">
-    \(ticketFormFields)<input type="hidden" name="done" value="Added to {{id}}.">
+    <form method="post" action="/admin/tickets/{{number}}/reply" id="reply-form" enctype="multipart/form-data">
+    \(ticketFormFields)
     <label for="reply-message" class="sr">Message</label><textarea id="reply-message" name="message" rows="7" required>{{draft}}</textarea>
     <label class="check" for="internal"><input type="checkbox" id="internal" name="internal" value="on"> Internal note (staff only, never shown to the customer)</label>
+    <label for="reply-files">Attach files (up to {{maxMB}} MB each)</label><input type="file" id="reply-files" name="files" multiple>
     <button type="submit" id="send-reply">Add to ticket</button>
     </form></div>
     <div class="card" id="ticket-actions"><h2>Ticket</h2>

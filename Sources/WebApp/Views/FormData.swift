@@ -15,6 +15,14 @@ struct FormData {
         }
     }
 
+    /// The text fields of a multipart form.
+    init(fields: [(String, String)]) {
+        for (k, v) in fields {
+            if values[k] == nil { values[k] = v }
+            all[k, default: []].append(v)
+        }
+    }
+
     /// Every value of a repeated field (checkbox groups).
     func list(_ key: String) -> [String] { all[key] ?? [] }
 

@@ -29,6 +29,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.audit), named: "audit")
         lib.register(try MustacheTemplate(string: AdminTemplates.tickets), named: "tickets")
         lib.register(try MustacheTemplate(string: AdminTemplates.ticket), named: "ticket")
+        lib.register(try MustacheTemplate(string: AdminTemplates.departments), named: "departments")
+        lib.register(try MustacheTemplate(string: AdminTemplates.canned), named: "canned")
         library = lib
     }
 

@@ -14,7 +14,7 @@ import Ports
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
-        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self], defaultSubcommand: All.self)
+        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self], defaultSubcommand: All.self)
 
     struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")
@@ -269,4 +269,160 @@ func spoolTestRecord(appender: Int, index: Int, size: Int) -> [UInt8] {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// `opsiq-bench tickets`: the helpdesk queue with many tickets. Fills one site with `--tickets` tickets
+/// (statuses, priorities, departments, assignees and SLA clocks spread like a real queue), then times a page
+/// of the queue through `TicketStore.list` (the count and the page, as the admin and `tickets.list` run it)
+/// for the common views, beside a baseline from the same run: the same number of rows (one page) read raw
+/// by primary key, and a raw `COUNT(*)` of the site's tickets.
+struct TicketBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tickets", abstract: "Ticket queue listing with many tickets (SQLite and MariaDB).")
+    @Option(help: "Tickets in the site.") var tickets: Int = 100_000
+    @Option(help: "Timed runs per view.") var runs: Int = 200
+    @Option(help: "MariaDB URL of a server the bench may create databases on (default: $OPSIQ_BENCH_MARIADB_URL).") var mariadbURL: String?
+    @Option(help: "Append the results as Markdown to this file.") var out: String?
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        var text = "## Ticket queue (`opsiq-bench tickets`)\n\nRun \(ISO8601DateFormatter().string(from: Date())), \(tickets) tickets in one site, \(runs) timed runs per view, page size 25.\n"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-ticket-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sqlite = try SQLiteDatabase(config: SQLiteConfig(path: dir.appendingPathComponent("t.sqlite").path), logger: logger)
+        text += try await suite("SQLite", sqlite)
+        await sqlite.shutdown()
+        if let url = mariadbURL ?? ProcessInfo.processInfo.environment["OPSIQ_BENCH_MARIADB_URL"], !url.isEmpty {
+            var admin = try MariaDBConfig.parse(url: url)
+            admin.poolSize = 1
+            let adminDB = MariaDBDatabase(config: admin, logger: logger)
+            let name = "opsiq_tbench_\(Int(Date().timeIntervalSince1970))"
+            try await adminDB.write { try await $0.execute("CREATE DATABASE \(name) CHARACTER SET utf8mb4") }
+            var cfg = admin
+            cfg.database = name
+            cfg.poolSize = 4
+            let maria = MariaDBDatabase(config: cfg, logger: logger)
+            text += try await suite("MariaDB", maria)
+            await maria.shutdown()
+            _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+            await adminDB.shutdown()
+        } else {
+            text += "\n### MariaDB\n\nskipped: no MariaDB URL (run `make bench-tickets`, which starts a private server).\n"
+        }
+        print(text)
+        if let out {
+            let old = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            try (old + text).write(toFile: out, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Fills the site with multi-row inserts (1,000 rows per statement).
+    func fill(_ db: any SQLDatabase, ws: WorkspaceID) async throws {
+        let statuses = ["open", "open", "open", "pending", "waiting_on_customer", "resolved", "closed", "closed", "closed", "closed"]
+        let priorities = ["low", "normal", "normal", "normal", "high", "urgent"]
+        let start = Date().addingTimeInterval(-180 * 86400).epochMillis
+        var rng = SystemRandomNumberGenerator()
+        var next = 0
+        while next < tickets {
+            let n = min(1_000, tickets - next)
+            var rows: [String] = [], binds: [SQLValue] = []
+            for i in next..<(next + n) {
+                let status = statuses[Int.random(in: 0..<statuses.count, using: &rng)]
+                let created = start + Int64(i) * (180 * 86_400_000 / Int64(tickets))
+                let updated = created + Int64.random(in: 0...(3 * 86_400_000), using: &rng)
+                let active = ["open", "pending"].contains(status)
+                let answered = !active || Bool.random(using: &rng)
+                let due: Int64? = answered ? nil : created + 8 * 3_600_000
+                let resolutionDue: Int64? = active ? created + 40 * 3_600_000 : nil
+                let slaDue = [due, resolutionDue].compactMap { $0 }.min()
+                rows.append("(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, ?)")
+                binds += [.int(ws.raw), .int(Int64(i + 1)), .text("Ticket \(i + 1): order question"), .int(Int64(i % 6 + 1)),
+                          .text(priorities[Int.random(in: 0..<priorities.count, using: &rng)]), .text(status),
+                          .text("customer\(i % 20_000)@example.com"), .text("Customer \(i % 20_000)"),
+                          i % 4 == 0 ? .null : .int(Int64(i % 12 + 1)), .int(created), .int(updated),
+                          answered ? .int(created + 3_600_000) : .null, SQLValue(due), SQLValue(resolutionDue), .int(active ? slaDue ?? SQLTicketStore.noDue : SQLTicketStore.noDue)]
+            }
+            try await db.write { conn in
+                try await conn.execute("""
+                    INSERT INTO tickets (workspace_id, number, subject, department_id, priority, status, customer_email, customer_name, assignee_id, locked,
+                                         created_at, updated_at, first_response_at, first_response_due_at, sla_paused_seconds, resolution_due_at, sla_due_at)
+                    VALUES \(rows.joined(separator: ", "))
+                    """, binds)
+            }
+            next += n
+        }
+    }
+
+    func percentiles(_ samples: [Double]) -> (p50: Double, p95: Double) {
+        let s = samples.sorted()
+        return (s[s.count / 2], s[min(s.count - 1, Int(Double(s.count) * 0.95))])
+    }
+
+    func time(_ body: () async throws -> Void) async rethrows -> [Double] {
+        var out: [Double] = []
+        for _ in 0..<runs {
+            let t0 = ContinuousClock.now
+            try await body()
+            out.append((ContinuousClock.now - t0).seconds * 1000)
+        }
+        return out
+    }
+
+    func suite(_ name: String, _ db: any SQLDatabase) async throws -> String {
+        try await MigrationRunner(db: db).migrate()
+        let ws = WorkspaceID(1)
+        let t0 = ContinuousClock.now
+        try await fill(db, ws: ws)
+        let fillSeconds = (ContinuousClock.now - t0).seconds
+        if db.dialect == .mariadb { try await db.write { _ = try await $0.execute("ANALYZE TABLE tickets") } } else { try await db.write { try await $0.execute("ANALYZE") } }
+        let store = SQLTicketStore()
+        // Warm the caches once, like a queue people keep open.
+        _ = try await db.read { try await store.list(ws, TicketFilter(), in: $0) }
+
+        var lines: [String] = []
+        let midID = Int64(tickets / 2)
+        let base = percentiles(try await time {
+            _ = try await db.read { try await $0.query("SELECT * FROM tickets WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT 25", [.int(ws.raw), .int(midID)]) }
+        })
+        let count = percentiles(try await time {
+            _ = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tickets WHERE workspace_id = ?", [.int(ws.raw)]) }
+        })
+        lines.append("| baseline: one page (25 rows) read raw by primary key | \(fmt(base.p50)) | \(fmt(base.p95)) | 1.0× |")
+        lines.append("| baseline: raw `COUNT(*)` of the site's \(tickets) tickets | \(fmt(count.p50)) | \(fmt(count.p95)) | \(ratio(count.p95, base.p95)) |")
+        let active: [TicketStatus] = [.open, .pending, .waitingOnCustomer]
+        let views: [(String, TicketFilter)] = [
+            ("All tickets, latest activity first (page 1)", TicketFilter()),
+            ("Active (open, pending, waiting), page 1", TicketFilter(statuses: active)),
+            ("Active, SLA due first", TicketFilter(statuses: active, sort: .due)),
+            ("Active in one department", TicketFilter(statuses: active, departmentID: 3)),
+            ("My tickets (one assignee), active", TicketFilter(statuses: active, assignee: .user(UserID(6)))),
+            ("Agent: two departments, active", TicketFilter(statuses: active, visibleDepartments: [2, 4])),
+            ("One customer's tickets", TicketFilter(customerEmail: "customer123@example.com")),
+            ("All tickets, page 200 (offset 4,975)", TicketFilter(limit: 25, offset: 4_975)),
+        ]
+        var worst = 0.0
+        for (label, filter) in views {
+            var total = 0
+            let p = percentiles(try await time { total = try await db.read { try await store.list(ws, filter, in: $0) }.total })
+            worst = max(worst, p.p95)
+            lines.append("| \(label) (\(total) match) | \(fmt(p.p50)) | \(fmt(p.p95)) | \(ratio(p.p95, base.p95)) |")
+        }
+        return """
+
+        ### \(name)
+
+        Filled \(tickets) tickets in \(String(format: "%.1f", fillSeconds)) s. Each view = the total count plus one page of 25, as the queue page and `tickets.list` run it.
+
+        | query | p50 ms | p95 ms | p95 vs. baseline |
+        |---|---:|---:|---:|
+        \(lines.joined(separator: "\n"))
+
+        Slowest view at p95: **\(fmt(worst)) ms** (target on MariaDB: at most 150 ms).
+
+        """
+    }
+
+    func fmt(_ ms: Double) -> String { String(format: ms < 10 ? "%.2f" : "%.1f", ms) }
+    func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.1f×", a / max(b, 0.001)) }
 }

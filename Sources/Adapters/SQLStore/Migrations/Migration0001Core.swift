@@ -102,4 +102,5 @@ public let allMigrations: [Migration] = [
     migration0007Tickets,
     migration0008CannedAttachments,
     migration0010Portal,
+    migration0013TicketClocks,
 ]
