@@ -42,6 +42,46 @@ import Testing
             #expect(unassigned == 0, "every event points at its session")
         }
     }
+
+    @Test(arguments: Engine.all)
+    func laterBatchesExtendSessionsAndVisitorsWithoutTouchingTheirOtherColumns(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            // 250 visitors (more than one multi-row statement), each landing from a search engine on a phone in Germany.
+            func landing(_ i: Int) -> TrackedEvent {
+                var e = Self.ev("l\(i)", "v\(i)", "pageview", "/land", at: t0.addingTimeInterval(Double(i)))
+                e.source = "Organic"; e.country = "DE"; e.device = "mobile"; e.browser = "Safari"; e.referrerDomain = "google.com"
+                return e
+            }
+            #expect(try await store.insert((0..<250).map(landing), rules: SessionRules()) == 250)
+            // A later batch: every visitor goes on (an event in another country and browser must not rewrite the session's
+            // landing attributes), and visitor 0 also sends a late event from before its landing.
+            var next = (0..<250).map { i in Self.ev("n\(i)", "v\(i)", "pageview", "/next", at: t0.addingTimeInterval(Double(600 + i))) }
+            next.append(Self.ev("early", "v0", "engagement", "/land", at: t0.addingTimeInterval(-5), engaged: 1_000))
+            #expect(try await store.insert(next, rules: SessionRules()) == 251)
+            let sessions = try await store.sessions(WorkspaceID(1), limit: 1_000)
+            #expect(sessions.count == 250, "one visit each")
+            #expect(sessions.allSatisfy { $0.pageviews == 2 && $0.entryPath == "/land" && $0.exitPath == "/next" && $0.source == "Organic" && $0.country == "DE" && $0.device == "mobile" })
+            let v0 = sessions.first { $0.visitorKey == "v0" }
+            #expect(v0?.events == 3 && v0?.engagedMs == 1_000)
+            let kept = try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_sessions WHERE browser = 'Safari' AND referrer_domain = 'google.com'")?.int("n") }
+            #expect(kept == 250, "columns the update does not own are kept")
+            // Visitors: one row each, first seen at the landing, last seen at the latest event (never moved back).
+            let rows = try await t.db.read { try await $0.query("SELECT visitor_key, first_seen_at, last_seen_at, country FROM visitors WHERE workspace_id = 1", []) }
+            #expect(rows.count == 250)
+            for r in rows {
+                let i = Int(try r.string("visitor_key").dropFirst())!
+                #expect(try r.int("first_seen_at") == t0.addingTimeInterval(Double(i)).epochMillis)
+                #expect(try r.int("last_seen_at") == t0.addingTimeInterval(Double(600 + i)).epochMillis)
+                #expect(try r.string("country") == "DE")
+            }
+            // An old event alone (already stored ones are later) leaves last seen where it was.
+            #expect(try await store.insert([Self.ev("old", "v1", "engagement", "/land", at: t0.addingTimeInterval(30))], rules: SessionRules()) == 1)
+            let v1 = try await t.db.read { try await $0.queryFirst("SELECT last_seen_at FROM visitors WHERE workspace_id = 1 AND visitor_key = 'v1'")?.int("last_seen_at") }
+            #expect(v1 == t0.addingTimeInterval(601).epochMillis)
+        }
+    }
 }
 
 @Suite struct RetentionAndLiveTests {

@@ -292,4 +292,20 @@ import Testing
             #expect(stored == 0xA51C_61E2, "\(String(stored, radix: 16))")
         }
     }
+
+    @Test func crc32OfALongRecordMatchesZlib() async throws {
+        // 1,000 bytes: many eight-byte steps of the sliced table plus a tail, against zlib's value.
+        try await Self.withDirectory { dir in
+            let spool = try FileSpool(directory: dir)
+            try await spool.append((0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) })
+            await spool.close()
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/" + (try Self.segmentFiles(dir))[0])))
+            let stored = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
+            // zlib.crc32(struct.pack("<I", 1000) + bytes((i * 7 + 3) & 0xFF for i in range(1000)))
+            #expect(stored == 0x1EA8_B5BA, "\(String(stored, radix: 16))")
+            let reopened = try FileSpool(directory: dir)
+            #expect(try await Self.readAll(reopened).count == 1)
+            await reopened.close()
+        }
+    }
 }

@@ -14,12 +14,18 @@ public final class MetricsRegistry: Sendable {
         counters.withLock { $0[key, default: 0] += by }
     }
 
+    /// Adds `by` to a counter whose key was made once with `key(_:_:)` (the hot paths: no label sorting per call).
+    public func increment(key: String, by: Double = 1) {
+        counters.withLock { $0[key, default: 0] += by }
+    }
+
     static func escape(_ v: String) -> String {
         guard v.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return v }
         return v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    static func key(_ name: String, _ labels: [String: String]) -> String {
+    /// The counter key of `name{labels}`, for `increment(key:by:)`.
+    public static func key(_ name: String, _ labels: [String: String]) -> String {
         if labels.isEmpty { return name }
         let l = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")
         return "\(name){\(l)}"

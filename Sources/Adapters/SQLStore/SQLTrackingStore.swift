@@ -86,9 +86,24 @@ public struct SQLTrackingStore: TrackingStore {
             if first[k].map({ $0 > e.ts }) ?? true { first[k] = e.ts }
         }
         let greatest = db.dialect == .mariadb ? "GREATEST" : "MAX"
+        // The visitors that exist already, with their id and last visit. (An upsert that meets its row through the
+        // unique (workspace, visitor) index first inserts a row and then undoes it on InnoDB, which costs far more
+        // than looking the rows up; so known visitors are updated through their primary key, and only when they moved on.)
+        var existing: [String: (id: Int64, last: Int64)] = [:]
+        for (ws, list) in Dictionary(grouping: latest.values, by: \.workspaceID.raw).sorted(by: { $0.key < $1.key }) {
+            for part in Self.chunks(list.map(\.visitorKey).sorted(), 300) {
+                for r in try await tx.query("SELECT id, visitor_key, last_seen_at FROM visitors WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count)))",
+                                            [.int(ws)] + part.map { .text($0) }) {
+                    existing["\(ws)|\(try r.string("visitor_key"))"] = (try r.int("id"), try r.int("last_seen_at"))
+                }
+            }
+        }
         // Sorted keys: concurrent writers lock rows in one order, so they wait for each other instead of deadlocking.
-        for part in Self.chunks(latest.keys.sorted(), 200) {
+        let keys = latest.keys.sorted()
+        // New visitors (another writer may have added one meanwhile: the upsert then only moves its last visit on).
+        for part in Self.chunks(keys.filter { existing[$0] == nil }, 200) {
             var binds: [SQLValue] = []
+            binds.reserveCapacity(part.count * 5)
             for k in part {
                 let e = latest[k]!
                 binds += [.int(e.workspaceID.raw), .text(e.visitorKey), .int(first[k]!.epochMillis), .int(e.ts.epochMillis), .text(e.country)]
@@ -96,6 +111,19 @@ public struct SQLTrackingStore: TrackingStore {
             try await tx.execute("INSERT INTO visitors (workspace_id, visitor_key, first_seen_at, last_seen_at, country) VALUES "
                                  + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
                                  + " \(upsertTail("workspace_id, visitor_key")) last_seen_at = \(greatest)(last_seen_at, \(incoming("last_seen_at")))", binds)
+        }
+        // Known visitors seen later than their stored last visit: upserted by primary key.
+        let moved = keys.filter { k in existing[k].map { $0.last < latest[k]!.ts.epochMillis } ?? false }
+        for part in Self.chunks(moved, 200) {
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(part.count * 6)
+            for k in part {
+                let e = latest[k]!
+                binds += [.int(existing[k]!.id), .int(e.workspaceID.raw), .text(e.visitorKey), .int(first[k]!.epochMillis), .int(e.ts.epochMillis), .text(e.country)]
+            }
+            try await tx.execute("INSERT INTO visitors (id, workspace_id, visitor_key, first_seen_at, last_seen_at, country) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("id")) last_seen_at = \(greatest)(last_seen_at, \(incoming("last_seen_at")))", binds)
         }
     }
 
@@ -152,7 +180,7 @@ public struct SQLTrackingStore: TrackingStore {
         for (ws, keys) in visitors.sorted(by: { $0.key < $1.key }) {
             let earliest = events.filter { $0.workspaceID.raw == ws }.map(\.ts.epochMillis).min() ?? 0
             for part in Self.chunks(keys, 300) {
-                let rows = try await tx.query("SELECT * FROM tracking_sessions WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count))) AND last_at >= ?",
+                let rows = try await tx.query("SELECT \(Self.sessionColumns) FROM tracking_sessions WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count))) AND last_at >= ?",
                                               [.int(ws)] + part.map { .text($0) } + [.int(earliest - timeout(ws))])
                 for r in rows {
                     let s = try Self.decodeSession(r)
@@ -193,51 +221,53 @@ public struct SQLTrackingStore: TrackingStore {
                 eventSlot[Self.key(e)] = all.count - 1
             }
         }
-        // New sessions: multi-row inserts, then their ids read back by (visitor, start).
+        // New sessions: multi-row inserts that return their ids (INSERT … RETURNING, on both engines), matched by (visitor, start):
+        // no second query to read them back.
         let fresh = all.indices.filter { all[$0].isNew }
         for part in Self.chunks(fresh, 100) {
             var binds: [SQLValue] = []
+            binds.reserveCapacity(part.count * 19)
+            var slot: [String: Int] = [:]
             for i in part {
                 let s = all[i].session, e = all[i].first
+                slot["\(all[i].ws)|\(s.visitorKey)|\(s.startedAt.epochMillis)"] = i
                 binds += [.int(all[i].ws), .text(s.visitorKey), .int(s.startedAt.epochMillis), .int(s.lastAt.epochMillis), .text(s.entryPath), .text(s.exitPath),
                           .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), .text(e.source), .text(e.referrerDomain), SQLValue(e.utm["campaign"]),
                           .text(e.country), .text(e.device), .text(e.browser), .text(e.os), SQLValue(s.isBot), SQLValue(s.converted), .text(String(e.city.prefix(128)))]
             }
-            try await tx.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted, city) VALUES "
-                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "), binds)
-        }
-        let freshByWs = Dictionary(grouping: fresh, by: { all[$0].ws })
-        for (ws, list) in freshByWs.sorted(by: { $0.key < $1.key }) {
-            var slot: [String: Int] = [:]
-            for i in list { slot["\(all[i].session.visitorKey)|\(all[i].session.startedAt.epochMillis)"] = i }
-            let earliest = list.map { all[$0].session.startedAt.epochMillis }.min()!
-            for part in Self.chunks(Array(Set(list.map { all[$0].session.visitorKey })).sorted(), 300) {
-                for r in try await tx.query("SELECT id, visitor_key, started_at FROM tracking_sessions WHERE workspace_id = ? AND visitor_key IN (\(Self.marks(part.count))) AND started_at >= ? ORDER BY id",
-                                            [.int(ws)] + part.map { .text($0) } + [.int(earliest)]) {
-                    // The highest id wins: a session with the same start that existed before is older.
-                    if let i = slot["\(try r.string("visitor_key"))|\(try r.int("started_at"))"] { all[i].session.id = try r.int("id") }
-                }
+            let rows = try await tx.query("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted, city) VALUES "
+                                          + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                          + " RETURNING id, workspace_id, visitor_key, started_at", binds)
+            for r in rows {
+                if let i = slot["\(try r.int("workspace_id"))|\(try r.string("visitor_key"))|\(try r.int("started_at"))"] { all[i].session.id = try r.int("id") }
             }
+            guard rows.count == part.count else { throw SQLError.engine(code: 0, message: "tracking_sessions: \(rows.count) ids returned for \(part.count) new sessions") }
         }
-        // Sessions that grew: one UPDATE … CASE per 100 sessions.
+        // Sessions that grew: one multi-row upsert on the primary key per 100 sessions (the row exists, so only the
+        // columns named in the update part change; the other values only satisfy the insert part's NOT NULL columns).
         let grown = all.indices.filter { !all[$0].isNew && all[$0].dirty }
+        let updated = ["last_at", "exit_path", "entry_path", "pageviews", "events", "engaged_ms", "converted", "is_bot"]
+        let assignments = updated.map { "\($0) = \(incoming($0))" }.joined(separator: ", ")
         for part in Self.chunks(grown, 100) {
-            var sets: [String] = []
             var binds: [SQLValue] = []
-            for (column, value) in [("last_at", { (s: TrackedSession) in SQLValue.int(s.lastAt.epochMillis) }), ("exit_path", { SQLValue.text($0.exitPath) }),
-                                    ("entry_path", { SQLValue.text($0.entryPath) }), ("pageviews", { SQLValue.int(Int64($0.pageviews)) }),
-                                    ("events", { SQLValue.int(Int64($0.events)) }), ("engaged_ms", { SQLValue.int($0.engagedMs) }), ("converted", { SQLValue($0.converted) }),
-                                    ("is_bot", { SQLValue($0.isBot) })] {
-                sets.append("\(column) = CASE id " + Array(repeating: "WHEN ? THEN ?", count: part.count).joined(separator: " ") + " END")
-                for i in part { binds += [.int(all[i].session.id), value(all[i].session)] }
+            binds.reserveCapacity(part.count * 12)
+            for i in part {
+                let s = all[i].session
+                binds += [.int(s.id), .int(all[i].ws), .text(s.visitorKey), .int(s.startedAt.epochMillis), .int(s.lastAt.epochMillis), .text(s.exitPath),
+                          .text(s.entryPath), .int(Int64(s.pageviews)), .int(Int64(s.events)), .int(s.engagedMs), SQLValue(s.converted), SQLValue(s.isBot)]
             }
-            try await tx.execute("UPDATE tracking_sessions SET \(sets.joined(separator: ", ")) WHERE id IN (\(Self.marks(part.count)))",
-                                 binds + part.map { .int(all[$0].session.id) })
+            try await tx.execute("INSERT INTO tracking_sessions (id, workspace_id, visitor_key, started_at, last_at, exit_path, entry_path, pageviews, events, engaged_ms, converted, is_bot,"
+                                 + " source, referrer_domain, country, device, browser, os) VALUES "
+                                 + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', '', '', '')", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("id")) \(assignments)", binds)
         }
         var out: [String: Int64] = [:]
         for (k, i) in eventSlot { out[k] = all[i].session.id }
         return (out, fresh.map { (all[$0].ws, all[$0].session, all[$0].first) })
     }
+
+    /// The columns `decodeSession` reads.
+    static let sessionColumns = "id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, country, device, converted, is_bot"
 
     static func decodeSession(_ r: SQLRow) throws -> TrackedSession {
         TrackedSession(id: try r.int("id"), visitorKey: try r.string("visitor_key"), startedAt: try r.date("started_at"), lastAt: try r.date("last_at"),

@@ -54,7 +54,8 @@ public struct BeaconParser: Sendable {
     static func text(_ v: JSONValue?, _ field: String, max: Int, required: Bool = false) throws -> String {
         switch v {
         case .string(let s)?:
-            return String(s.prefix(max))
+            // Fewer bytes than `max` means fewer characters too: no copy needed.
+            return s.utf8.count <= max ? s : String(s.prefix(max))
         case nil, .null?:
             if required { throw Failure.field(field, "is required") }
             return ""
@@ -126,7 +127,7 @@ public struct BeaconParser: Sendable {
                 }
                 guard props.utf8.count <= 16_384 else { throw Failure.field("events[\(i)].props", "is larger than 16 KB") }
                 let referrer = try text(e["referrer"], "events[\(i)].referrer", max: 4096)
-                let src = SourceClassifier.classify(referrer: referrer.isEmpty ? nil : referrer, pageURL: url, siteDomain: workspace.domain)
+                let src = SourceClassifier.cachedClassify(referrer: referrer.isEmpty ? nil : referrer, pageURL: url, siteDomain: workspace.domain)
                 var utm: [String: String] = [:]
                 if let v = src.utm.source { utm["source"] = v }
                 if let v = src.utm.medium { utm["medium"] = v }

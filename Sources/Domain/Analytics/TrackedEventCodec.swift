@@ -24,12 +24,15 @@ public enum TrackedEventCodec {
         w.u32(UInt32(events.count))
         for e in events {
             w.i64(e.workspaceID.raw)
-            for s in [e.eventUID, e.visitorKey, e.sessionHint, e.type, e.name] { w.str(s) }
+            w.str(e.eventUID); w.str(e.visitorKey); w.str(e.sessionHint); w.str(e.type); w.str(e.name)
             w.i64(e.ts.epochMillis); w.i64(e.receivedAt.epochMillis)
-            for s in [e.url, e.path, e.title, e.referrer, e.referrerDomain, e.source] { w.str(s) }
+            w.str(e.url); w.str(e.path); w.str(e.title); w.str(e.referrer); w.str(e.referrerDomain); w.str(e.source)
             w.u32(UInt32(e.utm.count))
-            for (k, v) in e.utm.sorted(by: { $0.key < $1.key }) { w.str(k); w.str(v) }
-            for s in [e.country, e.device, e.browser, e.browserVersion, e.os, e.osVersion, e.ip, e.screen, e.lang] { w.str(s) }
+            if e.utm.count == 1, let kv = e.utm.first { w.str(kv.key); w.str(kv.value) } else {
+                for (k, v) in e.utm.sorted(by: { $0.key < $1.key }) { w.str(k); w.str(v) }
+            }
+            w.str(e.country); w.str(e.device); w.str(e.browser); w.str(e.browserVersion); w.str(e.os); w.str(e.osVersion)
+            w.str(e.ip); w.str(e.screen); w.str(e.lang)
             w.i64(e.engagedMs); w.i64(e.scrollPct)
             w.str(e.props)
             w.u8(e.isBot ? 1 : 0)
@@ -88,12 +91,19 @@ public enum TrackedEventCodec {
             defer { at += n }
             return bytes[at..<at + n]
         }
-        mutating func u8() throws -> UInt8 { try take(1).first! }
+        mutating func u8() throws -> UInt8 {
+            guard at < bytes.count else { throw Malformed(reason: "truncated") }
+            defer { at += 1 }
+            return bytes[at]
+        }
         mutating func u32() throws -> UInt32 {
-            try take(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard at + 4 <= bytes.count else { throw Malformed(reason: "truncated") }
+            defer { at += 4 }
+            return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
         }
         mutating func i64() throws -> Int64 {
-            Int64(bitPattern: try take(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            let lo = UInt64(try u32()), hi = UInt64(try u32())
+            return Int64(bitPattern: hi << 32 | lo)
         }
         /// A count that cannot exceed what is left (so a corrupt length cannot make us allocate gigabytes).
         mutating func count() throws -> Int {
@@ -103,7 +113,11 @@ public enum TrackedEventCodec {
         }
         mutating func str() throws -> String {
             let n = Int(try u32())
-            guard let s = String(validating: try take(n), as: UTF8.self) else { throw Malformed(reason: "invalid UTF-8") }
+            if n == 0 { return "" }
+            guard n <= bytes.count - at else { throw Malformed(reason: "truncated") }
+            defer { at += n }
+            let s: String? = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[at..<at + n]), as: UTF8.self) }
+            guard let s else { throw Malformed(reason: "invalid UTF-8") }
             return s
         }
     }

@@ -133,6 +133,41 @@ public enum SourceClassifier {
 }
 
 extension SourceClassifier {
+    /// Classified landings by (referrer, page URL, site). A visit's events repeat the same pair, and popular
+    /// pages and referrers repeat across visitors, while classifying (URL, query and host parsing) costs
+    /// more than the rest of an event; the cache is emptied when it reaches `cacheLimit` entries.
+    struct CacheKey: Hashable, Sendable {
+        let referrer: String?
+        let pageURL: String
+        let siteDomain: String
+    }
+    struct CacheEntry: Sendable {
+        let kind: SourceKind
+        let referrerDomain: String?
+        let utm: UTM
+    }
+    static let cache = Mutex_<[CacheKey: CacheEntry]>([:])
+    static let cacheLimit = 10_000
+    /// Longer URLs are classified every time (they are rarely repeated and would bloat the cache).
+    static let cacheableLength = 1_024
+
+    /// `classify(referrer:pageURL:siteDomain:)` through the cache.
+    public static func cachedClassify(referrer: String?, pageURL: String, siteDomain: String) -> (kind: SourceKind, referrerDomain: String?, utm: UTM) {
+        guard pageURL.utf8.count + (referrer?.utf8.count ?? 0) <= cacheableLength else {
+            return classify(referrer: referrer, pageURL: pageURL, siteDomain: siteDomain)
+        }
+        let key = CacheKey(referrer: referrer, pageURL: pageURL, siteDomain: siteDomain)
+        if let hit = cache.withLock({ $0[key] }) { return (hit.kind, hit.referrerDomain, hit.utm) }
+        let c = classify(referrer: referrer, pageURL: pageURL, siteDomain: siteDomain)
+        cache.withLock { m in
+            if m.count >= cacheLimit { m.removeAll(keepingCapacity: true) }
+            m[key] = CacheEntry(kind: c.kind, referrerDomain: c.referrerDomain, utm: c.utm)
+        }
+        return c
+    }
+}
+
+extension SourceClassifier {
     /// Host name helpers for referrers: extraction, a registrable-domain approximation, and rule patterns.
     enum Host {
         /// Second-level labels under which registrations happen one level deeper (example.co.uk).

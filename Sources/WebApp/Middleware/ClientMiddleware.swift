@@ -11,26 +11,36 @@ struct ClientMiddleware: RouterMiddleware {
     let baseIsHTTPS: Bool
     let baseURL: String
 
+    /// Header names, made once (building one validates the name every time).
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
+    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
+    static let cdnCountryHeader = HTTPField.Name(CDNCountry.headerName)!
+
     func isTrusted(_ ip: String) -> Bool {
-        guard let a = IPAddress(ip) else { return false }
+        guard !trusted.isEmpty, let a = IPAddress(ip) else { return false }
         return trusted.contains { $0.contains(a) }
     }
 
     /// The CDN's country for a request from `peer`: only a trusted proxy's CF-IPCountry is believed,
     /// and only a real two-letter code ("XX" unknown and "T1" Tor give nil).
     static func cdnCountry(headers: HTTPFields, peer: String, trusted: [CIDR]) -> String? {
-        CDNCountry.from(header: headers[HTTPField.Name(CDNCountry.headerName)!], peer: peer, trustedProxies: trusted)
+        guard !trusted.isEmpty else { return nil }
+        return CDNCountry.from(header: headers[cdnCountryHeader], peer: peer, trustedProxies: trusted)
     }
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var ctx = context
         ctx.cdnCountry = Self.cdnCountry(headers: request.headers, peer: ctx.peer, trusted: trusted)
         if isTrusted(ctx.peer) {
-            if let xff = request.headers[HTTPField.Name("X-Forwarded-For")!] {
+            if let xff = request.headers[Self.xForwardedFor] {
                 let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { IPAddress($0) != nil }
                 if let client = hops.reversed().first(where: { !isTrusted($0) }) ?? hops.first { ctx.clientIP = IPAddress(client)!.description }
             }
-            let proto = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased()
+            let proto = request.headers[Self.xForwardedProto]?.lowercased()
             ctx.secure = proto == "https"
             // HTTPS is required when the public URL is https: a plain-HTTP request through the proxy is sent over.
             if baseIsHTTPS, proto == "http", request.method == .get || request.method == .head {
@@ -40,10 +50,10 @@ struct ClientMiddleware: RouterMiddleware {
         if baseIsHTTPS { ctx.secure = true }
         var response = try await next(request, ctx)
         // Security headers on every response; HSTS only over TLS.
-        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = response.headers[HTTPField.Name("Referrer-Policy")!] ?? "same-origin"
-        response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=(), payment=()"
-        if ctx.secure { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains" }
+        response.headers[Self.contentTypeOptions] = "nosniff"
+        if response.headers[Self.referrerPolicy] == nil { response.headers[Self.referrerPolicy] = "same-origin" }
+        response.headers[Self.permissionsPolicy] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if ctx.secure { response.headers[Self.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
         return response
     }
 }

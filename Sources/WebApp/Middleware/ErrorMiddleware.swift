@@ -83,10 +83,26 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, status: Int, start: ContinuousClock.Instant) {
-        let labels = ["method": request.method.rawValue, "status": String(status)]
-        metrics.increment("opsiq_http_requests_total", labels: labels)
+        let keys = MetricsKeys.http(method: request.method.rawValue, status: status)
+        metrics.increment(key: keys.requests)
         let d = ContinuousClock.now - start
-        metrics.increment("opsiq_http_request_duration_seconds_sum", labels: labels,
-                          by: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        metrics.increment(key: keys.duration, by: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+/// Counter keys made once per (method, status) instead of on every request.
+enum MetricsKeys {
+    struct HTTP: Hashable { var method: String, status: Int }
+    static let httpKeys = Mutex_<[HTTP: (requests: String, duration: String)]>([:])
+
+    static func http(method: String, status: Int) -> (requests: String, duration: String) {
+        let k = HTTP(method: method, status: status)
+        if let hit = httpKeys.withLock({ $0[k] }) { return hit }
+        let labels = ["method": method, "status": String(status)]
+        let made = (Composition.MetricsRegistry.key("opsiq_http_requests_total", labels),
+                    Composition.MetricsRegistry.key("opsiq_http_request_duration_seconds_sum", labels))
+        // Methods and statuses are few; a client inventing methods cannot grow this without bound.
+        httpKeys.withLock { if $0.count < 1_000 { $0[k] = made } }
+        return made
     }
 }

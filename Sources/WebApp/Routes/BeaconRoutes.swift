@@ -10,6 +10,7 @@ import Ports
 struct BeaconRoutes: Sendable {
     let services: Services
     static let maxBody = 64 * 1024
+    static let dnt = HTTPField.Name("DNT")!
 
     func register(on router: Router<AppContext>) {
         router.on("/beacon.php", method: .options) { request, _ in
@@ -49,13 +50,32 @@ struct BeaconRoutes: Sendable {
     /// True when the page that sent the beacon is on the site's domain (or a subdomain), or on OpsIQ itself.
     func originAllowed(_ origin: String?, site: Workspace) -> Bool {
         guard let origin, !origin.isEmpty, origin != "null" else { return true }
-        guard let host = URL(string: origin)?.host?.lowercased() else { return false }
+        guard let host = Self.originHost(origin) else { return false }
         var domain = site.domain.lowercased()
         if let colon = domain.firstIndex(of: ":") { domain = String(domain[..<colon]) }
         let bare = domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain
         if host == bare || host.hasSuffix("." + bare) { return true }
         return URL(string: services.config.baseURL)?.host?.lowercased() == host
     }
+
+    /// The lower-cased host of an Origin header, remembered: browsers send the same few origins over and over,
+    /// and parsing a URL costs more than the lookup.
+    static let originHosts = Mutex_<[String: String]>([:])
+    static func originHost(_ origin: String) -> String? {
+        if let hit = originHosts.withLock({ $0[origin] }) { return hit.isEmpty ? nil : hit }
+        let host = URL(string: origin)?.host?.lowercased() ?? ""
+        if origin.utf8.count <= 256 {
+            originHosts.withLock { m in
+                if m.count >= 10_000 { m.removeAll(keepingCapacity: true) }
+                m[origin] = host
+            }
+        }
+        return host.isEmpty ? nil : host
+    }
+
+    static let acceptedKey = Composition.MetricsRegistry.key("opsiq_beacon_events_total", ["result": "accepted"])
+    static let rejectedKey = Composition.MetricsRegistry.key("opsiq_beacon_events_total", ["result": "rejected"])
+    static let overloadedKey = Composition.MetricsRegistry.key("opsiq_beacon_events_total", ["result": "overloaded"])
 
     func beacon(_ request: Request, _ ctx: AppContext) async -> Response {
         let buffer: ByteBuffer
@@ -79,7 +99,7 @@ struct BeaconRoutes: Sendable {
             }
             // Blocked visitors and Do Not Track: accepted and dropped, so nothing is stored and nothing retried.
             if try await services.blocklist.match(ctx.clientIP, workspace: site.id) != nil { return reply(.noContent, nil, request) }
-            if cached.flag("tracking.respect_dnt"), request.headers[HTTPField.Name("DNT")!] == "1" { return reply(.noContent, nil, request) }
+            if cached.flag("tracking.respect_dnt"), request.headers[Self.dnt] == "1" { return reply(.noContent, nil, request) }
             // Excluded addresses (the team's office, monitoring): accepted and dropped, before anything is looked up or stored.
             if cached.exclusions.excludes(ip: ctx.clientIP) { return reply(.noContent, nil, request) }
             let now = services.clock.now()
@@ -104,14 +124,14 @@ struct BeaconRoutes: Sendable {
             }
             // Answered once the events are committed (or durably spooled, when the spool is on).
             let stored = try await services.ingest.submit(parsed.rows, rules: cached.rules)
-            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "accepted"], by: Double(parsed.rows.count))
+            services.metrics.increment(key: Self.acceptedKey, by: Double(parsed.rows.count))
             if parsed.rejected.isEmpty { return reply(.noContent, nil, request) }
-            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "rejected"], by: Double(parsed.rejected.count))
+            services.metrics.increment(key: Self.rejectedKey, by: Double(parsed.rejected.count))
             let body = JSONValue.object(["ok": .bool(!parsed.rows.isEmpty), "accepted": .int(Int64(parsed.rows.count)), "stored": .int(Int64(stored)),
                                          "rejected": .array(parsed.rejected.map { .object(["index": .int(Int64($0.0)), "reason": .string($0.1)]) })])
             return reply(parsed.rows.isEmpty ? .unprocessableContent : .ok, body, request)
         } catch let e as IngestOverloaded {
-            services.metrics.increment("opsiq_beacon_events_total", labels: ["result": "overloaded"], by: Double(envelope.events.count))
+            services.metrics.increment(key: Self.overloadedKey, by: Double(envelope.events.count))
             services.logger.debug("beacon refused", metadata: ["reason": "\(e)"])
             return reply(.serviceUnavailable, .object(["ok": .bool(false), "error": .object(["message": .string("busy; retry")])]), request, headers: [.retryAfter: "2"])
         } catch let e as SQLError where e.isUnavailable || { if case .retryable = e { return true }; return false }() {
