@@ -55,9 +55,9 @@ struct AdminRoutes: Sendable {
     }
     static let nav: [(String, [NavItem])] = [
         ("Analytics", [NavItem(label: "Dashboard", slug: "", built: true, adminOnly: false, spec: "10-analytics: The Dashboard"),
-                       NavItem(label: "Live feed", slug: "live-feed", built: false, adminOnly: false, spec: "10-analytics: Live feed"),
-                       NavItem(label: "Visitor log", slug: "visitor-log", built: false, adminOnly: false, spec: "10-analytics: Visitor log"),
-                       NavItem(label: "Sessions", slug: "sessions", built: false, adminOnly: false, spec: "10-analytics: Sessions"),
+                       NavItem(label: "Live feed", slug: "live-feed", built: true, adminOnly: false, spec: "10-analytics: Live feed"),
+                       NavItem(label: "Visitor log", slug: "visitor-log", built: true, adminOnly: false, spec: "10-analytics: Visitor log"),
+                       NavItem(label: "Sessions", slug: "sessions", built: true, adminOnly: false, spec: "10-analytics: Sessions"),
                        NavItem(label: "Top pages", slug: "top-pages", built: false, adminOnly: false, spec: "10-analytics: Top pages"),
                        NavItem(label: "Geo intelligence", slug: "geo", built: false, adminOnly: false, spec: "10-analytics: Geo intelligence"),
                        NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
@@ -183,9 +183,7 @@ struct AdminRoutes: Sendable {
         let admin = router.group("admin").add(middleware: RequireSignIn(services: services))
 
         admin.get("") { request, ctx -> Response in
-            var m = withFlash(try await base(ctx, title: "Dashboard", active: ""), request)
-            m["siteCount"] = try await services.db.read { try await services.workspaces.count(in: $0) }
-            return renderer.html("admin_home", m)
+            try await dashboardPage(request, ctx)
         }
         admin.get("soon/:slug") { request, ctx -> Response in
             let slug = ctx.parameters.get("slug") ?? ""
@@ -212,6 +210,7 @@ struct AdminRoutes: Sendable {
         }
 
         registerTickets(on: admin)
+        registerAnalytics(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

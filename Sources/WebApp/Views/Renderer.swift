@@ -29,6 +29,13 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.audit), named: "audit")
         lib.register(try MustacheTemplate(string: AdminTemplates.tickets), named: "tickets")
         lib.register(try MustacheTemplate(string: AdminTemplates.ticket), named: "ticket")
+        lib.register(try MustacheTemplate(string: AdminTemplates.rangeFields), named: "range_fields")
+        lib.register(try MustacheTemplate(string: AdminTemplates.rangePicker), named: "range_picker")
+        lib.register(try MustacheTemplate(string: AdminTemplates.visitorLog), named: "visitor_log")
+        lib.register(try MustacheTemplate(string: AdminTemplates.sessionsList), named: "sessions_list")
+        lib.register(try MustacheTemplate(string: AdminTemplates.sessionDetail), named: "session_detail")
+        lib.register(try MustacheTemplate(string: AdminTemplates.liveFeed), named: "live_feed")
+        lib.register(try MustacheTemplate(string: AdminTemplates.dashboard), named: "dashboard")
         library = lib
     }
 

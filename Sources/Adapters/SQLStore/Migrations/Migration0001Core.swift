@@ -101,4 +101,5 @@ public let allMigrations: [Migration] = [
     migration0006Rollups,
     migration0007Tickets,
     migration0008CannedAttachments,
+    migration0011AnalyticsIndexes,
 ]
