@@ -40,10 +40,14 @@ public struct AnalyticsSeed: Sendable {
     var scraperHours: Set<Int> = []
     var pending: [TrackedEvent] = []
     let start: Date
+    let uidPrefix: String
+    /// Source classification of the few (referrer, URL) pairs the seed uses, worked out once each.
+    var classified: [String: SourceClassifier.Result] = [:]
 
     public init(_ options: Options) {
         self.options = options
         rng = SplitMix(options.seed)
+        uidPrefix = "seed-" + String(options.seed, radix: 16) + "-"
         hours = max(1, options.days) * 24
         start = options.end.addingTimeInterval(-Double(hours) * 3600)
         // About 4.6 events a session (2.3 pages × pageview + engagement on average, plus the odd identify or conversion); 1% of events are the scraper's.
@@ -153,13 +157,13 @@ public struct AnalyticsSeed: Sendable {
         let lang = ["ES": "es-ES", "MX": "es-MX", "CO": "es-CO", "AR": "es-AR", "DE": "de-DE", "FR": "fr-FR", "BR": "pt-BR", "JP": "ja-JP"][country] ?? "en-US"
         // One visitor in 12 is a signed-in customer.
         let identified = n % 12 == 5
-        return Visitor(key: String(format: "seed-v%08x", n), country: country, city: city, device: device, browser: b, ip: ip, lang: lang,
+        return Visitor(key: "seed-v" + String(n, radix: 16), country: country, city: city, device: device, browser: b, ip: ip, lang: lang,
                        email: identified ? "customer\(n)@example.com" : nil, name: identified ? "Customer \(n)" : nil)
     }
 
     init(rngOnly seed: UInt64) {
         options = Options(workspace: WorkspaceID(0), events: 0, days: 0, end: Date(timeIntervalSince1970: 0))
-        rng = SplitMix(seed); hours = 0; sessionsPerWeight = 0; start = Date(timeIntervalSince1970: 0)
+        rng = SplitMix(seed); hours = 0; sessionsPerWeight = 0; start = Date(timeIntervalSince1970: 0); uidPrefix = ""
     }
     mutating func pickTuple(_ list: [(String, [String], Double)]) -> (String, [String]) {
         let i = pick(list.indices.map { ($0, list[$0].2) })
@@ -177,7 +181,7 @@ public struct AnalyticsSeed: Sendable {
         if let x = source.utm.source { utm["source"] = x }
         if let x = source.utm.medium { utm["medium"] = x }
         if let x = source.utm.campaign { utm["campaign"] = x }
-        return TrackedEvent(workspaceID: options.workspace, eventUID: String(format: "seed-%llx-%08x", options.seed, eventCount), visitorKey: v.key, sessionHint: hint,
+        return TrackedEvent(workspaceID: options.workspace, eventUID: uidPrefix + String(eventCount, radix: 16), visitorKey: v.key, sessionHint: hint,
                             type: type, name: name, ts: t, receivedAt: t, url: url, path: path, title: Self.titles[path] ?? path, referrer: referrer,
                             referrerDomain: source.referrerDomain ?? "", source: source.kind.rawValue, utm: utm, country: v.country, device: v.device,
                             browser: v.browser.0, browserVersion: v.browser.1, os: v.browser.2, osVersion: "", ip: v.ip, screen: v.device == "desktop" ? "1920x1080" : "390x844",
@@ -194,7 +198,7 @@ public struct AnalyticsSeed: Sendable {
             visitorCount += 1
         }
         let v = visitor(n)
-        let hint = String(format: "s%llx", rng.next())
+        let hint = "s" + String(rng.next(), radix: 16)
         let src = pick(Self.sources.map { (($0.0, $0.1), $0.2) })
         var path = pick(Self.landings)
         var url = "https://\(options.domain)\(path)\(src.1)"
@@ -225,8 +229,12 @@ public struct AnalyticsSeed: Sendable {
         }
     }
 
-    func classify(_ referrer: String, _ url: String) -> SourceClassifier.Result {
-        SourceClassifier.classify(referrer: referrer.isEmpty ? nil : referrer, pageURL: url, siteDomain: options.domain)
+    mutating func classify(_ referrer: String, _ url: String) -> SourceClassifier.Result {
+        let key = referrer + "\u{1}" + url
+        if let r = classified[key] { return r }
+        let r = SourceClassifier.classify(referrer: referrer.isEmpty ? nil : referrer, pageURL: url, siteDomain: options.domain)
+        classified[key] = r
+        return r
     }
 
     /// One scraper hour: one IP, one page, 500 page loads, no engagement.

@@ -79,9 +79,12 @@ extension AdminRoutes {
         m["sources"] = Self.tableRows(d.sources)
         m["browsers"] = Self.tableRows(d.browsers)
         m["recent"] = d.recent.map { r -> [String: Any] in
-            ["id": r.id, "when": times.string(from: r.lastAt), "country": r.country.isEmpty ? "Unknown" : r.country, "city": r.city,
+            var row: [String: Any] = ["id": r.id, "when": times.string(from: r.lastAt), "country": r.country.isEmpty ? "Unknown" : r.country,
              "page": r.exitPath.isEmpty ? r.entryPath : r.exitPath, "device": r.device, "browser": r.browser, "source": r.source,
              "who": r.email ?? r.name ?? "anonymous"]
+            // Mustache sections treat "" as present: leave the key out instead.
+            if !r.city.isEmpty { row["city"] = r.city }
+            return row
         }
         return renderer.html("dashboard", m)
     }

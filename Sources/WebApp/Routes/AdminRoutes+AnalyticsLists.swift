@@ -73,13 +73,16 @@ extension AdminRoutes {
         let params = Self.rangeParams(range) + [("search", filter.search), ("source", source), ("device", device), ("new_only", filter.newOnly ? "1" : ""), ("ip", filter.ip)]
         Self.paging(&m, path: "/admin/visitor-log", params: params, page: page, total: total)
         m["rows"] = rows.map { v -> [String: Any] in
-            ["when": times.string(from: v.at), "ip": v.ip, "ipLink": Self.link("/admin/visitor-log", Self.rangeParams(range) + [("ip", v.ip)]),
-             "country": v.country.isEmpty ? "Unknown" : v.country, "city": v.city, "path": String(v.path.prefix(80)), "url": v.url,
-             "referrer": v.referrer.isEmpty ? "Direct" : String(v.referrer.prefix(80)), "fullReferrer": v.referrer, "source": v.source, "device": v.device,
-             "browser": v.browser, "who": v.email ?? v.name ?? "", "bot": v.isBot, "session": v.sessionID.map { "/admin/sessions/\($0)" } ?? ""]
+            var row: [String: Any] = ["when": times.string(from: v.at), "ip": v.ip, "ipLink": Self.link("/admin/visitor-log", Self.rangeParams(range) + [("ip", v.ip)]),
+             "country": v.country.isEmpty ? "Unknown" : v.country, "path": String(v.path.prefix(80)), "url": v.url,
+             "referrer": v.referrer.isEmpty ? "Direct" : String(v.referrer.prefix(60)), "fullReferrer": v.referrer, "source": v.source, "device": v.device,
+             "browser": v.browser, "who": v.email ?? v.name ?? "anonymous", "bot": v.isBot]
+            if !v.city.isEmpty { row["city"] = v.city }
+            if let id = v.sessionID { row["session"] = "/admin/sessions/\(id)" }
+            return row
         }
         m["search"] = filter.search
-        m["ip"] = filter.ip
+        if !filter.ip.isEmpty { m["ip"] = filter.ip }
         m["newOnly"] = filter.newOnly
         m["sourceOptions"] = Self.sourceOptions(source)
         m["deviceOptions"] = Self.options([("", "Any device"), ("desktop", "Desktop"), ("mobile", "Mobile"), ("tablet", "Tablet")], selected: device)

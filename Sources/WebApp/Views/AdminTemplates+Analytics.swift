@@ -81,7 +81,7 @@ extension AdminTemplates {
     <table id="visits">
     <thead><tr><th>Time</th><th>IP</th><th>Country</th><th>Page</th><th>Referrer</th><th>Device</th><th>Visitor</th><th></th></tr></thead>
     <tbody>
-    {{#rows}}<tr class="visit-row"><td>{{when}}</td><td><a href="{{ipLink}}" class="ip-link">{{ip}}</a></td><td>{{country}}{{#city}} <span class="hint">{{city}}</span>{{/city}}</td><td><span title="{{url}}">{{path}}</span></td><td><span title="{{fullReferrer}}">{{referrer}}</span> <span class="tag">{{source}}</span></td><td>{{device}} <span class="hint">{{browser}}</span></td><td>{{#who}}{{who}}{{/who}}{{^who}}<span class="hint">anonymous</span>{{/who}}{{#bot}} <span class="tag">bot</span>{{/bot}}</td><td>{{#session}}<a href="{{session}}" class="session-link">session</a>{{/session}}</td></tr>{{/rows}}
+    {{#rows}}<tr class="visit-row"><td>{{when}}</td><td><a href="{{ipLink}}" class="ip-link">{{ip}}</a></td><td>{{country}}{{#city}} <span class="hint">{{city}}</span>{{/city}}</td><td><span title="{{url}}">{{path}}</span></td><td><span title="{{fullReferrer}}">{{referrer}}</span> <span class="tag">{{source}}</span></td><td>{{device}} <span class="hint">{{browser}}</span></td><td>{{who}}{{#bot}} <span class="tag">bot</span>{{/bot}}</td><td>{{#session}}<a href="{{session}}" class="session-link">session</a>{{/session}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="8" class="hint" id="empty">\(emptyHint)</td></tr>{{/rows}}
     </tbody></table>
     \(pager)

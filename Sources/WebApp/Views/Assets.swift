@@ -67,7 +67,7 @@ enum Assets {
     .stat .label { color:var(--muted); font-size:13px; } .stat .value { font-size:24px; font-weight:650; margin:2px 0; }
     svg.chart { width:100%; height:auto; max-width:760px; display:block; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
     form.rangepicker { display:flex; flex-wrap:wrap; gap:8px; align-items:center; margin-bottom:16px; } form.rangepicker label { margin:0; }
-    form.rangepicker button { margin-top:0; } input[type=date] { padding:5px; border:1px solid var(--line); border-radius:6px; font:inherit; }
+    form.rangepicker button { margin-top:0; } form.rangepicker input[type=text] { width:auto; min-width:200px; } input[type=date] { padding:5px; border:1px solid var(--line); border-radius:6px; font:inherit; }
     """
 
     static let js = """
@@ -86,6 +86,15 @@ enum Assets {
           .catch(function () {});
       }
       setInterval(beat, 60000);
+    });
+    // Date picker: editing a date switches the preset to Custom.
+    document.addEventListener("DOMContentLoaded", function () {
+      var range = document.getElementById("range");
+      if (!range) { return; }
+      ["from", "to"].forEach(function (id) {
+        var el = document.getElementById(id);
+        if (el) { el.addEventListener("change", function () { range.value = "custom"; }); }
+      });
     });
     // Live feed: reload the rows every data-refresh seconds (unless paused); rows that are new or changed since
     // the last refresh are highlighted.
