@@ -151,6 +151,31 @@ import Testing
                 }
             }
             #expect(checkedRanges == 24)
+
+            // Top pages (Kolkata, last 7 days: half-hour edges): views, visitors, entries, bounces and the previous week's views per page.
+            _ = try await t.db.write { tx in try await settings.set("timezone", to: .string("Asia/Kolkata"), workspace: Self.ws, by: nil, in: tx) }
+            let week = try await analytics.range(Self.ws, preset: "last_7_days")
+            let (a, b) = (week.start.epochMillis, week.end.epochMillis)
+            let pages = try await analytics.topPages(Self.ws, range: week, sort: "views", ascending: false)
+            let views = raw.filter { !$0.isBot && $0.type == "pageview" && $0.ts.epochMillis >= a && $0.ts.epochMillis < b }
+            #expect(pages.count == Set(views.map(\.path)).count && !pages.isEmpty)
+            #expect(pages.map(\.views) == pages.map(\.views).sorted(by: >))
+            let span = b - a
+            for p in pages {
+                #expect(p.views == Int64(views.filter { $0.path == p.path }.count), "views of \(p.path)")
+                #expect(p.visitors == Int64(Set(views.filter { $0.path == p.path }.map(\.visitorKey)).count), "visitors of \(p.path)")
+                #expect(p.previousViews == Int64(raw.filter { !$0.isBot && $0.type == "pageview" && $0.path == p.path && $0.ts.epochMillis >= a - span && $0.ts.epochMillis < a }.count))
+            }
+            let entered = Dictionary(grouping: sessions.filter { !$0.isBot && $0.start >= a && $0.start < b }, by: { s in
+                raw.first { $0.visitorKey == s.visitor && $0.ts.epochMillis >= s.start && $0.type == "pageview" }?.path ?? "" })
+            for p in pages.prefix(5) {
+                #expect(p.entries == Int64(entered[p.path]?.count ?? 0) && p.bounces == Int64(entered[p.path]?.filter(\.bounced).count ?? 0), "entries of \(p.path)")
+            }
+            let byBounce = try await analytics.topPages(Self.ws, range: week, sort: "bounce", ascending: true)
+            #expect(byBounce.map(\.bounceRate) == byBounce.map(\.bounceRate).sorted())
+            await #expect(throws: DomainError.validation(field: "sort", message: "must be one of \(AnalyticsService.pageSorts.joined(separator: ", "))")) {
+                _ = try await analytics.topPages(Self.ws, range: week, sort: "nonsense", ascending: false)
+            }
             // The generated data has what the worked examples need.
             #expect(raw.contains { $0.utm["campaign"] == "summer-sale" && $0.source == "Paid" })
             #expect(Set(raw.map(\.device)).isSuperset(of: ["desktop", "mobile", "tablet"]))

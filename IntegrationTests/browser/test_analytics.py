@@ -1,5 +1,5 @@
 """The analytics pages in a real browser on seeded data (opsiq-admin dev seed-analytics): the Dashboard, the
-Visitor log, Sessions with a session's detail, and the Live feed. Figures on the pages are checked against
+Visitor log, Sessions with a session's detail, Top pages and the Live feed. Figures on the pages are checked against
 counts made directly in the SQLite file; the date picker and filters are used; each page is saved as a
 screenshot. No console errors under the strict CSP."""
 import datetime
@@ -107,6 +107,18 @@ def test_analytics_pages_on_seeded_data(web, browser):
     assert number(browser.find_element(By.ID, "s-pages").text) == pages
     assert len(browser.find_elements(By.CSS_SELECTOR, "#page-flow tr.flow-row")) == pages
     browser.save_screenshot(os.path.join(SHOTS, "analytics-session-detail.png"))
+
+    # Top pages: views of the first page as counted in the database; sort by bounce rate (the header link).
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/top-pages"]'))
+    first = browser.find_element(By.CSS_SELECTOR, "#top-pages tbody tr.page-row")
+    path = first.find_element(By.CSS_SELECTOR, "a.page-link").text
+    views = db.execute("SELECT COUNT(*) FROM tracking_events WHERE type = 'pageview' AND is_bot = 0 AND path = ? AND ts >= ? AND ts < ?", (path, a, b)).fetchone()[0]
+    assert number(first.find_elements(By.TAG_NAME, "td")[1].text) == views > 0
+    click_and_wait(browser, browser.find_element(By.ID, "sort-bounce"))
+    assert "sort=bounce" in browser.current_url
+    rates = [float(tr.find_elements(By.TAG_NAME, "td")[3].text.rstrip("%")) for tr in browser.find_elements(By.CSS_SELECTOR, "#top-pages tbody tr.page-row")]
+    assert rates == sorted(rates, reverse=True) and len(rates) > 3
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-top-pages.png"))
 
     # Live feed: the count shown is the database's, and Pause / Resume toggles.
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/live-feed"]'))

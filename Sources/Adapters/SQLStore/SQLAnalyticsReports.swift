@@ -145,4 +145,32 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                 """, [.int(workspace.raw), .int(since?.epochMillis ?? 0), .int(Int64(limit))]).map(Self.decodeRow)
         }
     }
+
+    public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow] {
+        let views = try await breakdown(workspace, .page, from: from, to: to, limit: 100_000).filter { $0.pageviews > 0 }.prefix(limit)
+        guard !views.isEmpty else { return [] }
+        let paths = views.map(\.value)
+        let span = to.timeIntervalSince(from)
+        let previous = Dictionary(try await breakdown(workspace, .page, from: from.addingTimeInterval(-span), to: from, limit: 100_000).map { ($0.value, $0.pageviews) },
+                                  uniquingKeysWith: +)
+        let ws = SQLValue.int(workspace.raw)
+        let (visitors, entries) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)]) in
+            var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:]
+            for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
+                                          + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path",
+                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
+                v[String(try r.string("path").prefix(255)), default: 0] += try r.int("uv")
+            }
+            for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
+                                          + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY entry_path",
+                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
+                e[try r.string("entry_path")] = (try r.int("se"), try r.optionalInt("bo") ?? 0)
+            }
+            return (v, e)
+        }
+        return views.map { r in
+            PageRow(path: r.value, views: r.pageviews, visitors: visitors[r.value] ?? 0, engagedMs: r.engagedMs, entries: entries[r.value]?.0 ?? 0,
+                    bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0)
+        }
+    }
 }

@@ -83,4 +83,29 @@ public struct AnalyticsService: Sendable {
                                threats: threats, trend: try await trend, heatmap: Self.heatmap(try await hours, timeZone: range.timeZone),
                                sources: try await sources, browsers: try await browsers, recent: try await recent, sales: nil)
     }
+
+    /// Top pages sort keys: the columns of the page.
+    public static let pageSorts = ["path", "views", "visitors", "bounce", "time", "chats", "tickets", "trend"]
+
+    /// Top pages, sorted by `sort` (one of `pageSorts`, default views) descending unless `ascending`.
+    public func topPages(_ workspace: WorkspaceID, range: DateRange, sort: String, ascending: Bool, limit: Int = 200) async throws -> [PageRow] {
+        guard Self.pageSorts.contains(sort) else { throw DomainError.validation(field: "sort", message: "must be one of \(Self.pageSorts.joined(separator: ", "))") }
+        let rows = try await reports.topPages(workspace, from: range.start, to: range.end, limit: limit)
+        func key(_ r: PageRow) -> Double {
+            switch sort {
+            case "visitors": return Double(r.visitors)
+            case "bounce": return r.bounceRate
+            case "time": return r.averageTime
+            case "trend": return Double(r.views - r.previousViews)
+            case "chats", "tickets": return 0  // chat and tickets by page arrive with those features
+            default: return Double(r.views)
+            }
+        }
+        return rows.sorted { a, b in
+            if sort == "path" { return ascending ? a.path < b.path : a.path > b.path }
+            let (x, y) = (key(a), key(b))
+            if x != y { return ascending ? x < y : x > y }
+            return a.path < b.path
+        }
+    }
 }

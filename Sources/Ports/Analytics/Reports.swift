@@ -74,6 +74,8 @@ public protocol AnalyticsReports: Sendable {
     func breakdown(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow]
     /// The most recently active sessions (bots left out), newest first; `since` limits them to the live window.
     func recentSessions(_ workspace: WorkspaceID, since: Date?, limit: Int) async throws -> [SessionRow]
+    /// The most viewed pages of the range (bots left out), most views first.
+    func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow]
 }
 
 /// Filters of the Visitor log (one row per page view).
@@ -143,4 +145,24 @@ public protocol AnalyticsLists: Sendable {
     func session(_ workspace: WorkspaceID, id: Int64) async throws -> SessionRow?
     /// The session's events in time order.
     func sessionEvents(_ workspace: WorkspaceID, session: Int64, limit: Int) async throws -> [TrackedEvent]
+}
+
+/// One page on Top pages. Views, engaged time and the previous period's views come from the hourly rollups;
+/// unique visitors from the page views; entries and bounces from the sessions that began on the page.
+public struct PageRow: Sendable, Equatable {
+    public var path: String
+    public var views: Int64
+    public var visitors: Int64
+    public var engagedMs: Int64
+    public var entries: Int64
+    public var bounces: Int64
+    /// Views in the period of the same length just before.
+    public var previousViews: Int64
+    public init(path: String, views: Int64, visitors: Int64, engagedMs: Int64, entries: Int64, bounces: Int64, previousViews: Int64) {
+        self.path = path; self.views = views; self.visitors = visitors; self.engagedMs = engagedMs; self.entries = entries; self.bounces = bounces
+        self.previousViews = previousViews
+    }
+    /// Bounced visits among those that began on this page, in percent.
+    public var bounceRate: Double { entries == 0 ? 0 : Double(bounces) * 100 / Double(entries) }
+    public var averageTime: Double { views == 0 ? 0 : Double(engagedMs) / Double(views) / 1000 }
 }

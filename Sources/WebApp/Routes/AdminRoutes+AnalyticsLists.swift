@@ -15,6 +15,7 @@ extension AdminRoutes {
         admin.get("sessions") { request, ctx -> Response in try await sessionsPage(request, ctx) }
         admin.get("sessions/:id") { request, ctx -> Response in try await sessionDetailPage(request, ctx) }
         admin.get("live-feed") { request, ctx -> Response in try await liveFeedPage(request, ctx) }
+        admin.get("top-pages") { request, ctx -> Response in try await topPagesPage(request, ctx) }
     }
 
     static func param(_ request: Request, _ name: String) -> String {
@@ -196,5 +197,42 @@ extension AdminRoutes {
              "source": s.source, "duration": Self.duration(s.duration), "pages": s.pageviews]
         }
         return renderer.html("live_feed", m)
+    }
+
+    // MARK: - Top pages
+
+    func topPagesPage(_ request: Request, _ ctx: AppContext) async throws -> Response {
+        var m = withFlash(try await base(ctx, title: "Top pages", active: "top-pages"), request)
+        guard let site = try await sites(ctx).current else { m["noSite"] = true; return renderer.html("top_pages", m) }
+        let (range, rangeError) = try await requestRange(request, site)
+        if let rangeError { m["error"] = rangeError }
+        m.merge(Self.rangeModel(range, action: "/admin/top-pages")) { $1 }
+        var sort = Self.param(request, "sort")
+        if !AnalyticsService.pageSorts.contains(sort) { sort = "views" }
+        let ascending = Self.param(request, "order") == "asc"
+        let rows = try await services.analytics.topPages(site.id, range: range, sort: sort, ascending: ascending)
+        if Self.param(request, "format") == "csv" {
+            return CSV.response(filename: "top-pages-\(range.firstDay)-\(range.lastDay).csv",
+                                header: ["page", "views", "unique_visitors", "bounce_rate", "average_time_seconds", "chat_starts", "support_tickets", "previous_views"],
+                                rows: rows.map { [$0.path, String($0.views), String($0.visitors), String(format: "%.1f", $0.bounceRate), String(format: "%.1f", $0.averageTime),
+                                                  "0", "0", String($0.previousViews)] })
+        }
+        let base = Self.rangeParams(range)
+        // Each header links to sorting by its column; the current column's link flips the order.
+        m["columns"] = [("path", "Page"), ("views", "Views"), ("visitors", "Unique visitors"), ("bounce", "Bounce rate"), ("time", "Average time"),
+                        ("chats", "Chat starts"), ("tickets", "Support tickets"), ("trend", "Trend")].map { key, label -> [String: Any] in
+            let next = key == sort ? (ascending ? "desc" : "asc") : (key == "path" ? "asc" : "desc")
+            return ["label": label, "href": Self.link("/admin/top-pages", base + [("sort", key), ("order", next)]), "current": key == sort,
+                    "arrow": key == sort ? (ascending ? " ▲" : " ▼") : "", "id": "sort-\(key)"]
+        }
+        m["rows"] = rows.map { p -> [String: Any] in
+            let trend = p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat"
+            return ["path": p.path, "views": p.views, "visitors": p.visitors, "bounce": String(format: "%.1f%%", p.bounceRate), "time": Self.duration(p.averageTime),
+                    "trend": trend, "trendLabel": trend == "up" ? "▲ up from \(p.previousViews)" : trend == "down" ? "▼ down from \(p.previousViews)" : "● flat",
+                    "visitLink": Self.link("/admin/visitor-log", base + [("search", p.path)])]
+        }
+        m["csvLink"] = Self.link("/admin/top-pages", base + [("sort", sort), ("order", ascending ? "asc" : "desc"), ("format", "csv")])
+        m["siteKey"] = site.siteKey
+        return renderer.html("top_pages", m)
     }
 }

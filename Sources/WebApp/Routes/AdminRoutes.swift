@@ -58,7 +58,7 @@ struct AdminRoutes: Sendable {
                        NavItem(label: "Live feed", slug: "live-feed", built: true, adminOnly: false, spec: "10-analytics: Live feed"),
                        NavItem(label: "Visitor log", slug: "visitor-log", built: true, adminOnly: false, spec: "10-analytics: Visitor log"),
                        NavItem(label: "Sessions", slug: "sessions", built: true, adminOnly: false, spec: "10-analytics: Sessions"),
-                       NavItem(label: "Top pages", slug: "top-pages", built: false, adminOnly: false, spec: "10-analytics: Top pages"),
+                       NavItem(label: "Top pages", slug: "top-pages", built: true, adminOnly: false, spec: "10-analytics: Top pages"),
                        NavItem(label: "Geo intelligence", slug: "geo", built: false, adminOnly: false, spec: "10-analytics: Geo intelligence"),
                        NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
                        NavItem(label: "Events log", slug: "events", built: false, adminOnly: false, spec: "10-analytics: Events log"),
