@@ -369,6 +369,6 @@ struct AnalyticsBench: AsyncParsableCommand {
 
         Seeded \(stored) events (\(pageviews) page views) over \(days) days in \(String(format: "%.1f", seedMs / 1000)) s (\(Int(Double(stored) / max(seedMs / 1000, 0.001))) events/s through the store's batched insert).
 
-        """ + rows.joined(separator: "\n") + "\n"
+        """ + "\n" + rows.joined(separator: "\n") + "\n"
     }
 }
