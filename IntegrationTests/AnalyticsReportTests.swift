@@ -24,7 +24,7 @@ import Testing
 
     /// A session rebuilt from raw events.
     struct BruteSession { var visitor: String; var start: Int64; var last: Int64; var pageviews = 0; var events = 0; var engaged: Int64 = 0
-        var lastBot = false; var source: String; var browser: String
+        var lastBot = false; var source: String; var browser: String; var country = ""; var city = ""; var converted = false
         var isBot: Bool { lastBot || (pageviews >= 3 && events == pageviews && engaged == 0 && last - start <= 10_000) }
         var bounced: Bool { pageviews <= 1 && engaged < 10_000 }
     }
@@ -40,16 +40,60 @@ import Testing
                 if var c = cur, t - c.last <= 30 * 60_000 {
                     c.last = max(c.last, t); c.events += 1; c.engaged += e.engagedMs; c.lastBot = e.isBot
                     if e.type == "pageview" { c.pageviews += 1 }
+                    if e.type == "custom" && e.name == AnalyticsSeed.conversionEvent { c.converted = true }
                     cur = c
                 } else {
                     if let c = cur { out.append(c) }
                     cur = BruteSession(visitor: visitor, start: t, last: t, pageviews: e.type == "pageview" ? 1 : 0, events: 1, engaged: e.engagedMs, lastBot: e.isBot,
-                                       source: e.source, browser: e.browser)
+                                       source: e.source, browser: e.browser, country: e.country, city: e.city,
+                                       converted: e.type == "custom" && e.name == AnalyticsSeed.conversionEvent)
                 }
             }
             if let c = cur { out.append(c) }
         }
         return (out, firstSeen)
+    }
+
+    /// Top pages and Geo intelligence against the recount (Kolkata, last 7 days: half-hour edges).
+    static func checkPagesAndGeo(analytics: AnalyticsService, settings: SettingsService, db: any SQLDatabase, raw: [TrackedEvent], sessions: [BruteSession]) async throws {
+        // Top pages (Kolkata, last 7 days: half-hour edges): views, visitors, entries, bounces and the previous week's views per page.
+        _ = try await db.write { tx in try await settings.set("timezone", to: .string("Asia/Kolkata"), workspace: Self.ws, by: nil, in: tx) }
+        let week = try await analytics.range(Self.ws, preset: "last_7_days")
+        let (a, b) = (week.start.epochMillis, week.end.epochMillis)
+        let pages = try await analytics.topPages(Self.ws, range: week, sort: "views", ascending: false)
+        let views = raw.filter { !$0.isBot && $0.type == "pageview" && $0.ts.epochMillis >= a && $0.ts.epochMillis < b }
+        #expect(pages.count == Set(views.map(\.path)).count && !pages.isEmpty)
+        #expect(pages.map(\.views) == pages.map(\.views).sorted(by: >))
+        let span = b - a
+        for p in pages {
+            #expect(p.views == Int64(views.filter { $0.path == p.path }.count), "views of \(p.path)")
+            #expect(p.visitors == Int64(Set(views.filter { $0.path == p.path }.map(\.visitorKey)).count), "visitors of \(p.path)")
+            #expect(p.previousViews == Int64(raw.filter { !$0.isBot && $0.type == "pageview" && $0.path == p.path && $0.ts.epochMillis >= a - span && $0.ts.epochMillis < a }.count))
+        }
+        let entered = Dictionary(grouping: sessions.filter { !$0.isBot && $0.start >= a && $0.start < b }, by: { s in
+            raw.first { $0.visitorKey == s.visitor && $0.ts.epochMillis >= s.start && $0.type == "pageview" }?.path ?? "" })
+        for p in pages.prefix(5) {
+            #expect(p.entries == Int64(entered[p.path]?.count ?? 0) && p.bounces == Int64(entered[p.path]?.filter(\.bounced).count ?? 0), "entries of \(p.path)")
+        }
+        // Geo: countries and the cities of one, from the sessions of the range.
+        let inWeek = sessions.filter { !$0.isBot && $0.start >= a && $0.start < b }
+        let geo = try await analytics.reports.geo(Self.ws, from: week.start, to: week.end, country: nil)
+        #expect(geo.map(\.value).sorted() == Set(inWeek.map(\.country)).sorted())
+        #expect(geo.map(\.visitors) == geo.map(\.visitors).sorted(by: >))
+        for g in geo {
+            let s = inWeek.filter { $0.country == g.value }
+            #expect(g.visitors == Int64(Set(s.map(\.visitor)).count) && g.sessions == Int64(s.count), "country \(g.value)")
+            #expect(g.bounces == Int64(s.filter(\.bounced).count) && g.conversions == Int64(s.filter(\.converted).count), "country \(g.value)")
+        }
+        #expect(geo.contains { $0.conversions > 0 }, "the seed converts some visits")
+        let spain = try await analytics.reports.geo(Self.ws, from: week.start, to: week.end, country: "ES")
+        let es = inWeek.filter { $0.country == "ES" }
+        #expect(spain.map(\.value).sorted() == Set(es.map(\.city)).sorted() && spain.reduce(0) { $0 + $1.sessions } == Int64(es.count))
+        let byBounce = try await analytics.topPages(Self.ws, range: week, sort: "bounce", ascending: true)
+        #expect(byBounce.map(\.bounceRate) == byBounce.map(\.bounceRate).sorted())
+        await #expect(throws: DomainError.validation(field: "sort", message: "must be one of \(AnalyticsService.pageSorts.joined(separator: ", "))")) {
+            _ = try await analytics.topPages(Self.ws, range: week, sort: "nonsense", ascending: false)
+        }
     }
 
     @Test(arguments: Engine.all)
@@ -152,30 +196,7 @@ import Testing
             }
             #expect(checkedRanges == 24)
 
-            // Top pages (Kolkata, last 7 days: half-hour edges): views, visitors, entries, bounces and the previous week's views per page.
-            _ = try await t.db.write { tx in try await settings.set("timezone", to: .string("Asia/Kolkata"), workspace: Self.ws, by: nil, in: tx) }
-            let week = try await analytics.range(Self.ws, preset: "last_7_days")
-            let (a, b) = (week.start.epochMillis, week.end.epochMillis)
-            let pages = try await analytics.topPages(Self.ws, range: week, sort: "views", ascending: false)
-            let views = raw.filter { !$0.isBot && $0.type == "pageview" && $0.ts.epochMillis >= a && $0.ts.epochMillis < b }
-            #expect(pages.count == Set(views.map(\.path)).count && !pages.isEmpty)
-            #expect(pages.map(\.views) == pages.map(\.views).sorted(by: >))
-            let span = b - a
-            for p in pages {
-                #expect(p.views == Int64(views.filter { $0.path == p.path }.count), "views of \(p.path)")
-                #expect(p.visitors == Int64(Set(views.filter { $0.path == p.path }.map(\.visitorKey)).count), "visitors of \(p.path)")
-                #expect(p.previousViews == Int64(raw.filter { !$0.isBot && $0.type == "pageview" && $0.path == p.path && $0.ts.epochMillis >= a - span && $0.ts.epochMillis < a }.count))
-            }
-            let entered = Dictionary(grouping: sessions.filter { !$0.isBot && $0.start >= a && $0.start < b }, by: { s in
-                raw.first { $0.visitorKey == s.visitor && $0.ts.epochMillis >= s.start && $0.type == "pageview" }?.path ?? "" })
-            for p in pages.prefix(5) {
-                #expect(p.entries == Int64(entered[p.path]?.count ?? 0) && p.bounces == Int64(entered[p.path]?.filter(\.bounced).count ?? 0), "entries of \(p.path)")
-            }
-            let byBounce = try await analytics.topPages(Self.ws, range: week, sort: "bounce", ascending: true)
-            #expect(byBounce.map(\.bounceRate) == byBounce.map(\.bounceRate).sorted())
-            await #expect(throws: DomainError.validation(field: "sort", message: "must be one of \(AnalyticsService.pageSorts.joined(separator: ", "))")) {
-                _ = try await analytics.topPages(Self.ws, range: week, sort: "nonsense", ascending: false)
-            }
+            try await Self.checkPagesAndGeo(analytics: analytics, settings: settings, db: t.db, raw: raw, sessions: sessions)
             // The generated data has what the worked examples need.
             #expect(raw.contains { $0.utm["campaign"] == "summer-sale" && $0.source == "Paid" })
             #expect(Set(raw.map(\.device)).isSuperset(of: ["desktop", "mobile", "tablet"]))

@@ -1,5 +1,5 @@
 """The analytics pages in a real browser on seeded data (opsiq-admin dev seed-analytics): the Dashboard, the
-Visitor log, Sessions with a session's detail, Top pages and the Live feed. Figures on the pages are checked against
+Visitor log, Sessions with a session's detail, Top pages, Geo intelligence and the Live feed. Figures on the pages are checked against
 counts made directly in the SQLite file; the date picker and filters are used; each page is saved as a
 screenshot. No console errors under the strict CSP."""
 import datetime
@@ -119,6 +119,21 @@ def test_analytics_pages_on_seeded_data(web, browser):
     rates = [float(tr.find_elements(By.TAG_NAME, "td")[3].text.rstrip("%")) for tr in browser.find_elements(By.CSS_SELECTOR, "#top-pages tbody tr.page-row")]
     assert rates == sorted(rates, reverse=True) and len(rates) > 3
     browser.save_screenshot(os.path.join(SHOTS, "analytics-top-pages.png"))
+
+    # Geo intelligence: the countries' visitors as counted in the database; drill down into one country's cities.
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/geo"]'))
+    top = db.execute("SELECT country, COUNT(DISTINCT visitor_key) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country != ''"
+                     " GROUP BY country ORDER BY 2 DESC, 1 LIMIT 1", (a, b)).fetchone()
+    row = browser.find_element(By.CSS_SELECTOR, "#country-table tbody tr.country-row")
+    assert row.find_element(By.TAG_NAME, "a").text == top[0]
+    assert number(row.find_elements(By.TAG_NAME, "td")[1].text) == top[1]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg#country-bars rect.bar")) >= 5
+    assert browser.find_elements(By.CSS_SELECTOR, "svg#country-share path.slice")
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-geo.png"))
+    click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
+    assert f"Cities in {top[0]}" in browser.find_element(By.ID, "cities").text
+    cities = db.execute("SELECT COUNT(DISTINCT city) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country = ?", (a, b, top[0])).fetchone()[0]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#city-table tr.city-row")) == cities
 
     # Live feed: the count shown is the database's, and Pause / Resume toggles.
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/live-feed"]'))

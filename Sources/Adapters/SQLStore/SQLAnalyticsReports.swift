@@ -173,4 +173,19 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                     bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0)
         }
     }
+
+    public func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow] {
+        let column = country == nil ? "country" : "city"
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        if let country { binds.append(.text(country)) }
+        return try await db.read { conn in
+            try await conn.query("SELECT \(column) AS value, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se,"
+                                 + " SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo, SUM(converted) AS cv FROM tracking_sessions"
+                                 + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (country == nil ? "" : " AND country = ?")
+                                 + " GROUP BY \(column)", binds).map {
+                GeoRow(value: try $0.string("value"), visitors: try $0.int("uv"), sessions: try $0.int("se"), bounces: try $0.optionalInt("bo") ?? 0,
+                       conversions: try $0.optionalInt("cv") ?? 0)
+            }.sorted { ($0.visitors, $0.sessions) != ($1.visitors, $1.sessions) ? ($0.visitors, $0.sessions) > ($1.visitors, $1.sessions) : $0.value < $1.value }
+        }
+    }
 }

@@ -111,5 +111,16 @@ public enum AnalyticsActions {
                          "trend": .string(p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat")])
             })])
         })
+        r.register(ActionDefinition(name: "analytics.geo", summary: "Visitors, sessions, bounce and conversion rates by country for the range, or by city within one country.",
+                                    scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
+                                    params: rangeParams + [ActionParam("country", .string(maxLength: 8), "A country code (e.g. ES): its cities instead of the countries.")]) { inv in
+            let range = try await range(inv, analytics)
+            let country = inv.string("country").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.flatMap { $0.isEmpty ? nil : $0 }
+            let rows = try await analytics.reports.geo(inv.workspace!.id, from: range.start, to: range.end, country: country)
+            return .object(["range": rangeJSON(range), "country": country.map { JSONValue.string($0) } ?? .null, "rows": .array(rows.map { g in
+                .object(["value": .string(g.value), "visitors": .int(g.visitors), "sessions": .int(g.sessions), "bounce_rate": rounded(g.bounceRate),
+                         "conversion_rate": rounded(g.conversionRate)])
+            })])
+        })
     }
 }

@@ -76,6 +76,8 @@ public protocol AnalyticsReports: Sendable {
     func recentSessions(_ workspace: WorkspaceID, since: Date?, limit: Int) async throws -> [SessionRow]
     /// The most viewed pages of the range (bots left out), most views first.
     func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow]
+    /// Every country of the range, or with `country` the cities of that country; most visitors first.
+    func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow]
 }
 
 /// Filters of the Visitor log (one row per page view).
@@ -165,4 +167,18 @@ public struct PageRow: Sendable, Equatable {
     /// Bounced visits among those that began on this page, in percent.
     public var bounceRate: Double { entries == 0 ? 0 : Double(bounces) * 100 / Double(entries) }
     public var averageTime: Double { views == 0 ? 0 : Double(engagedMs) / Double(views) / 1000 }
+}
+
+/// One country (or one city of a country) on Geo intelligence: from the sessions that started in the range, bots left out.
+public struct GeoRow: Sendable, Equatable {
+    public var value: String
+    public var visitors: Int64
+    public var sessions: Int64
+    public var bounces: Int64
+    public var conversions: Int64
+    public init(value: String, visitors: Int64, sessions: Int64, bounces: Int64, conversions: Int64) {
+        self.value = value; self.visitors = visitors; self.sessions = sessions; self.bounces = bounces; self.conversions = conversions
+    }
+    public var bounceRate: Double { sessions == 0 ? 0 : Double(bounces) * 100 / Double(sessions) }
+    public var conversionRate: Double { sessions == 0 ? 0 : Double(conversions) * 100 / Double(sessions) }
 }

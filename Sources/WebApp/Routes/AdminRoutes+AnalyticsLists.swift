@@ -16,6 +16,7 @@ extension AdminRoutes {
         admin.get("sessions/:id") { request, ctx -> Response in try await sessionDetailPage(request, ctx) }
         admin.get("live-feed") { request, ctx -> Response in try await liveFeedPage(request, ctx) }
         admin.get("top-pages") { request, ctx -> Response in try await topPagesPage(request, ctx) }
+        admin.get("geo") { request, ctx -> Response in try await geoPage(request, ctx) }
     }
 
     static func param(_ request: Request, _ name: String) -> String {
@@ -234,5 +235,44 @@ extension AdminRoutes {
         m["csvLink"] = Self.link("/admin/top-pages", base + [("sort", sort), ("order", ascending ? "asc" : "desc"), ("format", "csv")])
         m["siteKey"] = site.siteKey
         return renderer.html("top_pages", m)
+    }
+
+    // MARK: - Geo intelligence
+
+    static func geoRows(_ rows: [GeoRow], link: (String) -> String?) -> [[String: Any]] {
+        rows.map { g -> [String: Any] in
+            var row: [String: Any] = ["value": g.value.isEmpty ? "Unknown" : g.value, "visitors": g.visitors, "sessions": g.sessions,
+                                      "bounce": String(format: "%.1f%%", g.bounceRate), "conversion": String(format: "%.1f%%", g.conversionRate)]
+            if let l = link(g.value) { row["link"] = l }
+            return row
+        }
+    }
+
+    func geoPage(_ request: Request, _ ctx: AppContext) async throws -> Response {
+        var m = withFlash(try await base(ctx, title: "Geo intelligence", active: "geo"), request)
+        guard let site = try await sites(ctx).current else { m["noSite"] = true; return renderer.html("geo", m) }
+        let (range, rangeError) = try await requestRange(request, site)
+        if let rangeError { m["error"] = rangeError }
+        m.merge(Self.rangeModel(range, action: "/admin/geo")) { $1 }
+        let base = Self.rangeParams(range)
+        let reports = services.analytics.reports
+        let countries = try await reports.geo(site.id, from: range.start, to: range.end, country: nil)
+        let total = countries.reduce(Int64(0)) { $0 + $1.visitors }
+        m["countries"] = Self.geoRows(countries) { $0.isEmpty ? nil : Self.link("/admin/geo", base + [("country", $0)]) }
+        m["empty"] = countries.isEmpty
+        let top = countries.prefix(10).map { ($0.value.isEmpty ? "Unknown" : $0.value, $0.visitors) }
+        m["barsSVG"] = SVGChart.bars(id: "country-bars", title: "Top countries by visitors, \(range.label)", rows: Array(top), unit: "visitors")
+        let rest = total - top.reduce(Int64(0)) { $0 + $1.1 }
+        m["doughnutSVG"] = SVGChart.doughnut(id: "country-share", title: "Share of visitors by country", slices: Array(top) + (rest > 0 ? [("Other", rest)] : []))
+        let country = String(Self.param(request, "country").prefix(8)).uppercased()
+        if !country.isEmpty {
+            m["country"] = country
+            m["cities"] = Self.geoRows(try await reports.geo(site.id, from: range.start, to: range.end, country: country)) { _ in nil }
+            m["backLink"] = Self.link("/admin/geo", base)
+        }
+        for (key, dim) in [("devices", RollupDimension.device), ("browsers", .browser), ("sources", .source)] {
+            m[key] = Self.tableRows(try await reports.breakdown(site.id, dim, from: range.start, to: range.end, limit: 10))
+        }
+        return renderer.html("geo", m)
     }
 }

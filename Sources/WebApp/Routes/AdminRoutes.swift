@@ -59,7 +59,7 @@ struct AdminRoutes: Sendable {
                        NavItem(label: "Visitor log", slug: "visitor-log", built: true, adminOnly: false, spec: "10-analytics: Visitor log"),
                        NavItem(label: "Sessions", slug: "sessions", built: true, adminOnly: false, spec: "10-analytics: Sessions"),
                        NavItem(label: "Top pages", slug: "top-pages", built: true, adminOnly: false, spec: "10-analytics: Top pages"),
-                       NavItem(label: "Geo intelligence", slug: "geo", built: false, adminOnly: false, spec: "10-analytics: Geo intelligence"),
+                       NavItem(label: "Geo intelligence", slug: "geo", built: true, adminOnly: false, spec: "10-analytics: Geo intelligence"),
                        NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
                        NavItem(label: "Events log", slug: "events", built: false, adminOnly: false, spec: "10-analytics: Events log"),
                        NavItem(label: "Session replay", slug: "replay", built: false, adminOnly: false, spec: "10-analytics: Session replay"),

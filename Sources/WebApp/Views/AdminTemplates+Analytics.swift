@@ -172,4 +172,31 @@ extension AdminTemplates {
     {{/noSite}}
     {{/body}}{{/admin}}
     """
+
+    static let geo = """
+    {{<admin}}{{$body}}
+    \(noSite)
+    {{^noSite}}
+    {{> range_picker}}
+    {{#empty}}<div class="card" id="empty-state"><p><strong>No visits in {{rangeLabel}}.</strong></p><p class="hint">Countries show "Unknown" when GeoIP is not set up: install the geoip-database package (or set OPSIQ_GEOIP_PATH), or put the site behind Cloudflare, whose country header is used from a trusted proxy. City names need a GeoLite City database (OPSIQ_GEOIP_CITY_PATH).</p></div>{{/empty}}
+    <div class="grid2">
+    <div class="card"><h2>Top countries</h2>{{{barsSVG}}}</div>
+    <div class="card"><h2>Country share</h2>{{{doughnutSVG}}}</div>
+    </div>
+    {{#country}}<div class="card" id="cities"><h2>Cities in {{country}}</h2><p class="hint"><a href="{{backLink}}" id="all-countries">← All countries</a></p>
+    <table id="city-table"><thead><tr><th>City</th><th>Visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
+    {{#cities}}<tr class="city-row"><td>{{value}}</td><td class="num">{{visitors}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/cities}}
+    {{^cities}}<tr><td colspan="5" class="hint">No visits from {{country}} in this range.</td></tr>{{/cities}}</tbody></table>
+    <p class="hint">City names need a GeoLite City database (OPSIQ_GEOIP_CITY_PATH); without one every city shows Unknown.</p></div>{{/country}}
+    <div class="card"><h2>Countries</h2><table id="country-table"><thead><tr><th>Country</th><th>Visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
+    {{#countries}}<tr class="country-row"><td>{{#link}}<a href="{{link}}" class="country-link">{{value}}</a>{{/link}}{{^link}}{{value}}{{/link}}</td><td class="num">{{visitors}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/countries}}
+    </tbody></table></div>
+    <div class="grid3">
+    <div class="card"><h2>Devices</h2><table id="device-table"><tbody>{{#devices}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/devices}}</tbody></table></div>
+    <div class="card"><h2>Browsers</h2><table id="browser-table"><tbody>{{#browsers}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/browsers}}</tbody></table></div>
+    <div class="card"><h2>Sources</h2><table id="source-table"><tbody>{{#sources}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/sources}}</tbody></table></div>
+    </div>
+    {{/noSite}}
+    {{/body}}{{/admin}}
+    """
 }

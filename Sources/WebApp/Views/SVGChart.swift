@@ -79,4 +79,43 @@ enum SVGChart {
         }
         return s + "</svg>"
     }
+
+    /// Horizontal bars, largest first as given.
+    static func bars(id: String, title: String, rows: [(label: String, value: Int64)], unit: String, width: Int = 560) -> String {
+        let rowH = 22.0, padL = 110.0, padR = 60.0
+        let height = Int(Double(max(rows.count, 1)) * rowH + 8)
+        let maxV = max(1, rows.map(\.value).max() ?? 1)
+        var s = "<svg id=\"\(esc(id))\" class=\"chart bars\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-labelledby=\"\(esc(id))-t \(esc(id))-d\" xmlns=\"http://www.w3.org/2000/svg\">"
+        s += "<title id=\"\(esc(id))-t\">\(esc(title))</title><desc id=\"\(esc(id))-d\">"
+            + esc(rows.map { "\($0.label): \($0.value) \(unit)" }.joined(separator: "; ")) + "</desc>"
+        for (i, r) in rows.enumerated() {
+            let y = 4 + Double(i) * rowH, w = (Double(width) - padL - padR) * Double(r.value) / Double(maxV)
+            s += "<text x=\"\(num(padL - 6))\" y=\"\(num(y + 14))\" text-anchor=\"end\" font-size=\"12\" fill=\"#1d2433\">\(esc(r.label))</text>"
+            s += "<rect x=\"\(num(padL))\" y=\"\(num(y + 3))\" width=\"\(num(max(w, 1)))\" height=\"\(num(rowH - 8))\" rx=\"3\" fill=\"#3558e6\" class=\"bar\" data-value=\"\(r.value)\"><title>\(esc(r.label)): \(r.value) \(esc(unit))</title></rect>"
+            s += "<text x=\"\(num(padL + max(w, 1) + 6))\" y=\"\(num(y + 14))\" font-size=\"12\" fill=\"#5b6478\">\(r.value)</text>"
+        }
+        return s + "</svg>"
+    }
+
+    /// A doughnut of shares; each slice's tooltip gives its percentage.
+    static func doughnut(id: String, title: String, slices: [(label: String, value: Int64)], size: Int = 220) -> String {
+        let total = slices.reduce(Int64(0)) { $0 + $1.value }
+        let colors = ["#3558e6", "#0e9f6e", "#f79009", "#b42318", "#7a5af8", "#06aed4", "#dd2590", "#667085", "#84adff", "#98a2b3"]
+        let c = Double(size) / 2, r = c - 10, inner = r * 0.58
+        var s = "<svg id=\"\(esc(id))\" class=\"chart doughnut\" viewBox=\"0 0 \(size) \(size)\" role=\"img\" aria-labelledby=\"\(esc(id))-t \(esc(id))-d\" xmlns=\"http://www.w3.org/2000/svg\">"
+        func pct(_ v: Int64) -> String { total == 0 ? "0%" : String(format: "%.1f%%", Double(v) * 100 / Double(total)) }
+        s += "<title id=\"\(esc(id))-t\">\(esc(title))</title><desc id=\"\(esc(id))-d\">" + esc(slices.map { "\($0.label) \(pct($0.value))" }.joined(separator: ", ")) + "</desc>"
+        guard total > 0 else { return s + "<circle cx=\"\(num(c))\" cy=\"\(num(c))\" r=\"\(num(r))\" fill=\"#eef1f7\"/></svg>" }
+        var angle = -Double.pi / 2
+        for (i, slice) in slices.enumerated() where slice.value > 0 {
+            let sweep = 2 * Double.pi * Double(slice.value) / Double(total)
+            let end = angle + min(sweep, 2 * Double.pi - 0.0001)
+            let large = sweep > Double.pi ? 1 : 0
+            let (x0, y0, x1, y1) = (c + r * cos(angle), c + r * sin(angle), c + r * cos(end), c + r * sin(end))
+            let (ix0, iy0, ix1, iy1) = (c + inner * cos(end), c + inner * sin(end), c + inner * cos(angle), c + inner * sin(angle))
+            s += "<path d=\"M\(num(x0)) \(num(y0)) A\(num(r)) \(num(r)) 0 \(large) 1 \(num(x1)) \(num(y1)) L\(num(ix0)) \(num(iy0)) A\(num(inner)) \(num(inner)) 0 \(large) 0 \(num(ix1)) \(num(iy1)) Z\" fill=\"\(colors[i % colors.count])\" class=\"slice\"><title>\(esc(slice.label)): \(pct(slice.value))</title></path>"
+            angle = end
+        }
+        return s + "</svg>"
+    }
 }
