@@ -287,6 +287,16 @@ import Testing
             #expect(found.rows.count == 1 && found.rows[0].exitPath == "/checkout/thank-you" && found.rows[0].pageviews == 2 && !found.rows[0].bounced)
             #expect(try await lists.sessions(Self.ws, from: from, to: to, filter: SessionFilter(search: "198.51.100"), limit: 10, offset: 0).total == 1,
                     "an IP seen in the session (the bot's is left out unless threats are asked for)")
+            // Events log: a custom event by name, a keyword in the properties, the customer's email; this site only.
+            let orders = try await lists.events(Self.ws, from: from, to: to, type: AnalyticsSeed.conversionEvent, search: "", limit: 10_000, offset: 0)
+            let allEvents = try await store.events(Self.ws, limit: 100_000)
+            #expect(orders.total == allEvents.filter { $0.name == AnalyticsSeed.conversionEvent }.count && orders.total > 0)
+            #expect(orders.rows.allSatisfy { $0.event.type == "custom" && $0.event.props.contains("USD") })
+            let custom = try await lists.events(Self.ws, from: from, to: to, type: "custom", search: "usd", limit: 1, offset: 0)
+            #expect(custom.total == orders.total, "the keyword matches property values")
+            let adas = try await lists.events(Self.ws, from: from, to: to, type: "", search: "ada@example.com", limit: 10, offset: 0)
+            #expect(adas.rows.map(\.event.eventUID).sorted() == ["c1", "c2", "c3"] && adas.rows.allSatisfy { $0.email == "ada@example.com" })
+            #expect(try await lists.events(Self.ws, from: from, to: to, type: "pageview", search: "", limit: 1, offset: 0).total == raw.count)
             let events = try await lists.sessionEvents(Self.ws, session: found.rows[0].id, limit: 100)
             #expect(events.map(\.eventUID) == ["c1", "c2", "c3"])
             #expect(try await lists.session(WorkspaceID(2), id: found.rows[0].id) == nil, "another site cannot open it")

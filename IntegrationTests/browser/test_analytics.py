@@ -1,5 +1,5 @@
 """The analytics pages in a real browser on seeded data (opsiq-admin dev seed-analytics): the Dashboard, the
-Visitor log, Sessions with a session's detail, Top pages, Geo intelligence and the Live feed. Figures on the pages are checked against
+Visitor log, Sessions with a session's detail, Top pages, Geo intelligence, the Events log and the Live feed. Figures on the pages are checked against
 counts made directly in the SQLite file; the date picker and filters are used; each page is saved as a
 screenshot. No console errors under the strict CSP."""
 import datetime
@@ -134,6 +134,16 @@ def test_analytics_pages_on_seeded_data(web, browser):
     assert f"Cities in {top[0]}" in browser.find_element(By.ID, "cities").text
     cities = db.execute("SELECT COUNT(DISTINCT city) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country = ?", (a, b, top[0])).fetchone()[0]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#city-table tr.city-row")) == cities
+
+    # Events log: the conversion events by name, counted in the database.
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/events"]'))
+    browser.find_element(By.ID, "f-type").send_keys("order.completed")
+    click_and_wait(browser, browser.find_element(By.ID, "filter"))
+    orders = db.execute("SELECT COUNT(*) FROM tracking_events WHERE (type = 'order.completed' OR name = 'order.completed') AND ts >= ? AND ts < ?", (a, b)).fetchone()[0]
+    assert orders > 0
+    assert number(browser.find_element(By.ID, "count").text.split("event")[0]) == orders
+    assert "USD" in browser.find_element(By.CSS_SELECTOR, "#events tbody tr.event-row td.props").text
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-events-log.png"))
 
     # Live feed: the count shown is the database's, and Pause / Resume toggles.
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/live-feed"]'))

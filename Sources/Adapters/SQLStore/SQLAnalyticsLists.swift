@@ -91,4 +91,23 @@ public struct SQLAnalyticsLists: AnalyticsLists {
                 """, [.int(workspace.raw), .int(session), .int(Int64(limit))]).map(SQLTrackingStore.decodeEvent)
         }
     }
+
+    public func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
+        -> (rows: [(event: TrackedEvent, email: String?)], total: Int) {
+        var conds = ["e.workspace_id = ?", "e.ts >= ?", "e.ts < ?"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        if !type.isEmpty { conds.append("(e.type = ? OR e.name = ?)"); binds += [.text(type), .text(type)] }
+        let q = search.trimmingCharacters(in: .whitespaces)
+        if !q.isEmpty {
+            conds.append("(e.url LIKE ? ESCAPE '!' OR e.name LIKE ? ESCAPE '!' OR e.props LIKE ? ESCAPE '!' OR v.email LIKE ? ESCAPE '!')")
+            binds += [Self.like(q), Self.like(q), Self.like(q), Self.like(q.lowercased())]
+        }
+        let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
+        return try await db.read { conn in
+            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            let rows = try await conn.query("SELECT e.*, v.email AS customer_email " + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?",
+                                            binds + [.int(Int64(limit)), .int(Int64(offset))]).map { (try SQLTrackingStore.decodeEvent($0), try $0.optionalString("customer_email")) }
+            return (rows, total)
+        }
+    }
 }

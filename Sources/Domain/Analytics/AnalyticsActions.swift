@@ -122,5 +122,20 @@ public enum AnalyticsActions {
                          "conversion_rate": rounded(g.conversionRate)])
             })])
         })
+        r.register(ActionDefinition(name: "analytics.events", summary: "The Events log: every tracked event with its metadata, newest first, filtered by type or custom event name and a keyword (URL, email, property values).",
+                                    scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
+                                    params: rangeParams + paging + [
+                                        ActionParam("type", .string(maxLength: 120), "Event type (pageview, engagement, custom, identify, form, outbound, scroll) or a custom event name (e.g. order.completed)."),
+                                        ActionParam("search", .string(maxLength: 200), "Keyword in the URL, event name, properties or the customer's email."),
+                                    ]) { inv in
+            let range = try await range(inv, analytics)
+            let (page, per) = (Int(inv.int("page") ?? 1), Int(inv.int("per_page") ?? 50))
+            let (rows, total) = try await lists.events(inv.workspace!.id, from: range.start, to: range.end, type: inv.string("type") ?? "", search: inv.string("search") ?? "",
+                                                       limit: per, offset: (page - 1) * per)
+            return .object(["range": rangeJSON(range), "total": .int(Int64(total)), "page": .int(Int64(page)), "per_page": .int(Int64(per)), "events": .array(rows.map { e, email in
+                .object(["id": .string(e.eventUID), "type": .string(e.type), "name": .string(e.name), "at": iso(e.ts), "url": .string(e.url), "visitor": .string(e.visitorKey),
+                         "email": email.map { JSONValue.string($0) } ?? .null, "props": (try? JSONValue.parse(e.props)) ?? .object([:])])
+            })])
+        })
     }
 }

@@ -147,6 +147,10 @@ public protocol AnalyticsLists: Sendable {
     func session(_ workspace: WorkspaceID, id: Int64) async throws -> SessionRow?
     /// The session's events in time order.
     func sessionEvents(_ workspace: WorkspaceID, session: Int64, limit: Int) async throws -> [TrackedEvent]
+    /// Every event in [from, to), newest first, with the customer's email when known. `type` matches the event type
+    /// (pageview, custom…) or a custom event's name; `search` the URL, the name, the properties or the email.
+    func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
+        -> (rows: [(event: TrackedEvent, email: String?)], total: Int)
 }
 
 /// One page on Top pages. Views, engaged time and the previous period's views come from the hourly rollups;

@@ -17,6 +17,7 @@ extension AdminRoutes {
         admin.get("live-feed") { request, ctx -> Response in try await liveFeedPage(request, ctx) }
         admin.get("top-pages") { request, ctx -> Response in try await topPagesPage(request, ctx) }
         admin.get("geo") { request, ctx -> Response in try await geoPage(request, ctx) }
+        admin.get("events") { request, ctx -> Response in try await eventsPage(request, ctx) }
     }
 
     static func param(_ request: Request, _ name: String) -> String {
@@ -274,5 +275,41 @@ extension AdminRoutes {
             m[key] = Self.tableRows(try await reports.breakdown(site.id, dim, from: range.start, to: range.end, limit: 10))
         }
         return renderer.html("geo", m)
+    }
+
+    // MARK: - Events log
+
+    func eventsPage(_ request: Request, _ ctx: AppContext) async throws -> Response {
+        var m = withFlash(try await base(ctx, title: "Events log", active: "events"), request)
+        guard let site = try await sites(ctx).current else { m["noSite"] = true; return renderer.html("events_log", m) }
+        let (range, rangeError) = try await requestRange(request, site)
+        if let rangeError { m["error"] = rangeError }
+        m.merge(Self.rangeModel(range, action: "/admin/events")) { $1 }
+        let (type, search) = (String(Self.param(request, "type").prefix(120)), Self.param(request, "search"))
+        let page = max(1, Int(Self.param(request, "page")) ?? 1)
+        let csv = Self.param(request, "format") == "csv"
+        let (limit, offset) = csv ? (CSV.maxRows, 0) : (Self.listPageSize, (page - 1) * Self.listPageSize)
+        let (rows, total) = try await services.analyticsLists.events(site.id, from: range.start, to: range.end, type: type, search: search, limit: limit, offset: offset)
+        let times = DateFormatter()
+        times.locale = Locale(identifier: "en_US_POSIX")
+        times.timeZone = range.timeZone
+        times.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        if csv {
+            return CSV.response(filename: "events-\(range.firstDay)-\(range.lastDay).csv", header: ["time", "type", "name", "url", "visitor", "email", "properties"],
+                                rows: rows.map { [times.string(from: $0.event.ts), $0.event.type, $0.event.name, $0.event.url, $0.event.visitorKey, $0.email ?? "", $0.event.props] })
+        }
+        Self.paging(&m, path: "/admin/events", params: Self.rangeParams(range) + [("type", type), ("search", search)], page: page, total: total)
+        m["rows"] = rows.map { e, email -> [String: Any] in
+            var row: [String: Any] = ["when": times.string(from: e.ts), "type": e.type, "name": e.name, "path": String(e.path.prefix(80)), "url": e.url,
+                                      "who": email ?? "anonymous", "props": e.type == "engagement" ? "engaged \(e.engagedMs / 1000) s, scrolled \(e.scrollPct)%" : (e.props == "{}" ? "" : String(e.props.prefix(400)))]
+            if e.isBot { row["bot"] = true }
+            return row
+        }
+        m["type"] = type
+        m["search"] = search
+        m["typeOptions"] = Self.options([("", "Any type")] + ["pageview", "engagement", "scroll", "custom", "identify", "form", "outbound"].map { ($0, $0) }, selected: type)
+        m["siteKey"] = site.siteKey
+        m["filtered"] = !type.isEmpty || !search.isEmpty
+        return renderer.html("events_log", m)
     }
 }

@@ -61,7 +61,7 @@ struct AdminRoutes: Sendable {
                        NavItem(label: "Top pages", slug: "top-pages", built: true, adminOnly: false, spec: "10-analytics: Top pages"),
                        NavItem(label: "Geo intelligence", slug: "geo", built: true, adminOnly: false, spec: "10-analytics: Geo intelligence"),
                        NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
-                       NavItem(label: "Events log", slug: "events", built: false, adminOnly: false, spec: "10-analytics: Events log"),
+                       NavItem(label: "Events log", slug: "events", built: true, adminOnly: false, spec: "10-analytics: Events log"),
                        NavItem(label: "Session replay", slug: "replay", built: false, adminOnly: false, spec: "10-analytics: Session replay"),
                        NavItem(label: "A/B experiments", slug: "experiments", built: false, adminOnly: true, spec: "10-analytics: A/B experiments"),
                        NavItem(label: "JavaScript errors", slug: "js-errors", built: false, adminOnly: false, spec: "10-analytics: JavaScript errors")]),

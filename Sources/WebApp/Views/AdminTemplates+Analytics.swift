@@ -199,4 +199,27 @@ extension AdminTemplates {
     {{/noSite}}
     {{/body}}{{/admin}}
     """
+
+    static let eventsLog = """
+    {{<admin}}{{$body}}
+    \(noSite)
+    {{^noSite}}
+    <form method="get" action="/admin/events" class="filters rangepicker" id="filters">
+    {{> range_fields}}
+    <label for="f-type">Event type or name</label><input type="text" id="f-type" name="type" value="{{type}}" list="event-types" placeholder="e.g. order.completed">
+    <datalist id="event-types">{{#typeOptions}}<option value="{{value}}">{{/typeOptions}}</datalist>
+    <label for="f-search">Search</label><input type="text" id="f-search" name="search" value="{{search}}" placeholder="URL, email, property value">
+    <button class="small" id="filter">Filter</button>
+    </form>
+    <p class="hint" id="count">{{total}} event(s) · page {{page}} of {{pages}} · {{rangeLabel}} ({{timeZone}})</p>
+    <table id="events">
+    <thead><tr><th>Time</th><th>Type</th><th>Name</th><th>Page</th><th>Visitor</th><th>Details</th></tr></thead>
+    <tbody>
+    {{#rows}}<tr class="event-row"><td>{{when}}</td><td><span class="tag">{{type}}</span>{{#bot}} <span class="tag">bot</span>{{/bot}}</td><td>{{name}}</td><td><span title="{{url}}">{{path}}</span></td><td>{{who}}</td><td class="hint props">{{props}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="6" class="hint" id="empty">\(emptyHint)</td></tr>{{/rows}}
+    </tbody></table>
+    \(pager)
+    {{/noSite}}
+    {{/body}}{{/admin}}
+    """
 }

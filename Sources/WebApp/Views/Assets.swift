@@ -62,7 +62,7 @@ enum Assets {
     .msg .meta { color:var(--muted); font-size:13px; margin-bottom:6px; } .msg .body { white-space:pre-wrap; word-break:break-word; }
     form.row { display:flex; gap:8px; align-items:center; margin-bottom:8px; } form.row label { margin:0; }
     tr.fresh { background:#ecfdf3; transition:background 2s; } .tag.bad { background:#fef3f2; color:var(--bad); } .tag.good { background:#ecfdf3; color:var(--ok); }
-    .grid3 { display:grid; grid-template-columns:1fr 1fr 1fr; gap:12px; } svg.chart.doughnut { max-width:240px; margin:0 auto; }
+    .grid3 { display:grid; grid-template-columns:1fr 1fr 1fr; gap:12px; } svg.chart.doughnut { max-width:240px; margin:0 auto; } td.props { word-break:break-all; max-width:420px; }
     .cards { display:grid; grid-template-columns:repeat(auto-fill, minmax(190px, 1fr)); gap:12px; margin-bottom:20px; }
     .stat { background:#fff; border:1px solid var(--line); border-radius:10px; padding:14px 16px; }
     .stat .label { color:var(--muted); font-size:13px; } .stat .value { font-size:24px; font-weight:650; margin:2px 0; }

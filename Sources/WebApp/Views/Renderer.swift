@@ -37,6 +37,7 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.liveFeed), named: "live_feed")
         lib.register(try MustacheTemplate(string: AdminTemplates.topPages), named: "top_pages")
         lib.register(try MustacheTemplate(string: AdminTemplates.geo), named: "geo")
+        lib.register(try MustacheTemplate(string: AdminTemplates.eventsLog), named: "events_log")
         lib.register(try MustacheTemplate(string: AdminTemplates.dashboard), named: "dashboard")
         library = lib
     }
