@@ -44,6 +44,12 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "team.invite": ([.owner, .fullAdmin], ["email": .string("x@example.com"), "role": .string("agent")]),
     "events.send": ([.owner, .fullAdmin], ["event": .string("order.completed"), "customer_email": .string("c@example.com")]),
     "analytics.live": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
+    "analytics.dashboard": ([.owner, .fullAdmin, .agentWithDepartment], ["range": .string("last_30_days")]),
+    "analytics.events": ([.owner, .fullAdmin, .agentWithDepartment], ["type": .string("order.completed"), "search": .string("USD")]),
+    "analytics.geo": ([.owner, .fullAdmin, .agentWithDepartment], ["country": .string("es")]),
+    "analytics.top_pages": ([.owner, .fullAdmin, .agentWithDepartment], ["sort": .string("bounce"), "order": .string("asc")]),
+    "analytics.visitors": ([.owner, .fullAdmin, .agentWithDepartment], ["search": .string("summer-sale"), "days": .int(30)]),
+    "analytics.sessions": ([.owner, .fullAdmin, .agentWithDepartment], ["days": .int(7), "page": .int(1), "per_page": .int(20), "source": .string("Paid")]),
     "visitors.timeline": ([.owner, .fullAdmin, .agentWithDepartment], ["email": .string("c@example.com")]),
     "tickets.list": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
     "tickets.get": ([.owner, .fullAdmin, .agentWithDepartment], ["ticket_id": .string("T-999999")]),
@@ -307,7 +313,8 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
             try await f.app().test(.router) { client in
                 // Anonymous: every admin page sends you to sign in.
                 let anon = BrowserSession()
-                for page in ["/admin", "/admin/team", "/admin/api-keys", "/admin/sites", "/admin/security", "/admin/security/failed-logins", "/admin/tickets"] {
+                for page in ["/admin", "/admin/team", "/admin/api-keys", "/admin/sites", "/admin/security", "/admin/security/failed-logins", "/admin/tickets",
+                             "/admin/visitor-log", "/admin/sessions", "/admin/live-feed"] {
                     let r = try await anon.get(client, page)
                     #expect(r.status == .seeOther && r.headers[.location]?.hasPrefix("/login?next=") == true, "\(page)")
                 }
@@ -317,7 +324,9 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
                                                     ("/admin/soon/license", [.owner]),
                                                     ("/admin/security", [.owner, .fullAdmin, .agent]), ("/admin/team", [.owner, .fullAdmin]),
                                                     ("/admin/api-keys", [.owner, .fullAdmin]), ("/admin/security/failed-logins", [.owner, .fullAdmin]),
-                                                    ("/admin/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin])]
+                                                    ("/admin/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin]),
+                                                    ("/admin/visitor-log", [.owner, .fullAdmin, .agent]), ("/admin/sessions", [.owner, .fullAdmin, .agent]),
+                                                    ("/admin/live-feed", [.owner, .fullAdmin, .agent]), ("/admin/top-pages", [.owner, .fullAdmin, .agent]), ("/admin/geo?country=DE", [.owner, .fullAdmin, .agent]), ("/admin/events?type=custom", [.owner, .fullAdmin, .agent]), ("/admin?range=last_30_days", [.owner, .fullAdmin, .agent])]
                 for user in [f.owner, f.admin, f.agentA] {
                     let b = BrowserSession()
                     let login = try await b.signIn(client, email: user.email, password: AccessFixture.password)

@@ -21,7 +21,7 @@ struct AdminCLI: AsyncParsableCommand {
         Reads the same OPSIQ_* settings as opsiq-web and opsiq-worker (environment, or the file named by OPSIQ_CONFIG_FILE).
         Exit status: 0 success; 1 the command found problems; 2 bad configuration or usage; 3 database unreachable.
         """,
-        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self, ActionCommand.self, Secrets.self, ResetPassword.self])
+        subcommands: [Migrate.self, Doctor_.self, Cron.self, Jobs.self, CreateOwner.self, CreateSite.self, SetupToken.self, ActionCommand.self, Secrets.self, ResetPassword.self, Dev.self])
 }
 
 /// Loads configuration and services for one command, mapping failures to the documented exit codes.

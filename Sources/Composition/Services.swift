@@ -59,6 +59,9 @@ public struct Services: Sendable {
     public let tracking: any TrackingStore
     public let visitors: any VisitorLookup
     public let trackingMaintenance: any TrackingMaintenance
+    /// Analytics reports for the admin pages and the `analytics.*` actions.
+    public let analytics: AnalyticsService
+    public let analyticsLists: any AnalyticsLists
     /// Group commit for beacons (bounded; 503 when full).
     public let ingest: TrackingIngest
     /// Sites and their tracking settings, cached for the beacon.
@@ -171,7 +174,12 @@ public struct Services: Sendable {
                                                                clock: clock, random: random, blocklist: blocklist,
                                                                departments: departments))
         AccessActions.registerInvitations(into: &registry, accountEmails: accountEmails)
-        LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, visitors: self.visitors, clock: clock)
+        let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: db), settings: settings, blocked: blocklist.store, clock: clock)
+        self.analytics = analytics
+        let analyticsLists = SQLAnalyticsLists(db: db)
+        self.analyticsLists = analyticsLists
+        LiveActions.register(into: &registry, maintenance: self.trackingMaintenance, visitors: self.visitors, clock: clock, analytics: analytics)
+        AnalyticsActions.register(into: &registry, analytics: analytics, lists: analyticsLists)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         TicketActions.register(into: &registry, tickets: tickets)
         CannedResponseActions.register(into: &registry, canned: canned)

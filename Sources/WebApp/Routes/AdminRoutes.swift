@@ -55,13 +55,13 @@ struct AdminRoutes: Sendable {
     }
     static let nav: [(String, [NavItem])] = [
         ("Analytics", [NavItem(label: "Dashboard", slug: "", built: true, adminOnly: false, spec: "10-analytics: The Dashboard"),
-                       NavItem(label: "Live feed", slug: "live-feed", built: false, adminOnly: false, spec: "10-analytics: Live feed"),
-                       NavItem(label: "Visitor log", slug: "visitor-log", built: false, adminOnly: false, spec: "10-analytics: Visitor log"),
-                       NavItem(label: "Sessions", slug: "sessions", built: false, adminOnly: false, spec: "10-analytics: Sessions"),
-                       NavItem(label: "Top pages", slug: "top-pages", built: false, adminOnly: false, spec: "10-analytics: Top pages"),
-                       NavItem(label: "Geo intelligence", slug: "geo", built: false, adminOnly: false, spec: "10-analytics: Geo intelligence"),
+                       NavItem(label: "Live feed", slug: "live-feed", built: true, adminOnly: false, spec: "10-analytics: Live feed"),
+                       NavItem(label: "Visitor log", slug: "visitor-log", built: true, adminOnly: false, spec: "10-analytics: Visitor log"),
+                       NavItem(label: "Sessions", slug: "sessions", built: true, adminOnly: false, spec: "10-analytics: Sessions"),
+                       NavItem(label: "Top pages", slug: "top-pages", built: true, adminOnly: false, spec: "10-analytics: Top pages"),
+                       NavItem(label: "Geo intelligence", slug: "geo", built: true, adminOnly: false, spec: "10-analytics: Geo intelligence"),
                        NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
-                       NavItem(label: "Events log", slug: "events", built: false, adminOnly: false, spec: "10-analytics: Events log"),
+                       NavItem(label: "Events log", slug: "events", built: true, adminOnly: false, spec: "10-analytics: Events log"),
                        NavItem(label: "Session replay", slug: "replay", built: false, adminOnly: false, spec: "10-analytics: Session replay"),
                        NavItem(label: "A/B experiments", slug: "experiments", built: false, adminOnly: true, spec: "10-analytics: A/B experiments"),
                        NavItem(label: "JavaScript errors", slug: "js-errors", built: false, adminOnly: false, spec: "10-analytics: JavaScript errors")]),
@@ -185,9 +185,7 @@ struct AdminRoutes: Sendable {
         let admin = router.group("admin").add(middleware: RequireSignIn(services: services))
 
         admin.get("") { request, ctx -> Response in
-            var m = withFlash(try await base(ctx, title: "Dashboard", active: ""), request)
-            m["siteCount"] = try await services.db.read { try await services.workspaces.count(in: $0) }
-            return renderer.html("admin_home", m)
+            try await dashboardPage(request, ctx)
         }
         admin.get("soon/:slug") { request, ctx -> Response in
             let slug = ctx.parameters.get("slug") ?? ""
@@ -215,6 +213,7 @@ struct AdminRoutes: Sendable {
 
         registerTickets(on: admin)
         registerSupportSettings(on: admin)
+        registerAnalytics(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

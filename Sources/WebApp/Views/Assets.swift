@@ -61,6 +61,14 @@ enum Assets {
     .msg.note { background:#fffaeb; border:1px dashed #f79009; border-left:4px solid #f79009; }
     .msg .meta { color:var(--muted); font-size:13px; margin-bottom:6px; } .msg .body { white-space:pre-wrap; word-break:break-word; }
     form.row { display:flex; gap:8px; align-items:center; margin-bottom:8px; } form.row label { margin:0; }
+    tr.fresh { background:#ecfdf3; transition:background 2s; } .tag.bad { background:#fef3f2; color:var(--bad); } .tag.good { background:#ecfdf3; color:var(--ok); }
+    .grid3 { display:grid; grid-template-columns:1fr 1fr 1fr; gap:12px; } svg.chart.doughnut { max-width:240px; margin:0 auto; } td.props { word-break:break-all; max-width:420px; }
+    .cards { display:grid; grid-template-columns:repeat(auto-fill, minmax(190px, 1fr)); gap:12px; margin-bottom:20px; }
+    .stat { background:#fff; border:1px solid var(--line); border-radius:10px; padding:14px 16px; }
+    .stat .label { color:var(--muted); font-size:13px; } .stat .value { font-size:24px; font-weight:650; margin:2px 0; }
+    svg.chart { width:100%; height:auto; max-width:760px; display:block; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
+    form.rangepicker { display:flex; flex-wrap:wrap; gap:8px; align-items:center; margin-bottom:16px; } form.rangepicker label { margin:0; }
+    form.rangepicker button { margin-top:0; } form.rangepicker input[type=text] { width:auto; min-width:200px; } input[type=date] { padding:5px; border:1px solid var(--line); border-radius:6px; font:inherit; }
     """
 
     static let js = """
@@ -79,6 +87,55 @@ enum Assets {
           .catch(function () {});
       }
       setInterval(beat, 60000);
+    });
+    // Date picker: editing a date switches the preset to Custom.
+    document.addEventListener("DOMContentLoaded", function () {
+      var range = document.getElementById("range");
+      if (!range) { return; }
+      ["from", "to"].forEach(function (id) {
+        var el = document.getElementById(id);
+        if (el) { el.addEventListener("change", function () { range.value = "custom"; }); }
+      });
+    });
+    // Live feed: reload the rows every data-refresh seconds (unless paused); rows that are new or changed since
+    // the last refresh are highlighted.
+    document.addEventListener("DOMContentLoaded", function () {
+      var feed = document.getElementById("live-feed");
+      if (!feed) { return; }
+      var every = Math.max(5, parseInt(feed.getAttribute("data-refresh"), 10) || 15) * 1000;
+      var toggle = document.getElementById("live-toggle");
+      var paused = false;
+      function stamps(root) {
+        var s = {};
+        root.querySelectorAll("tr[data-stamp]").forEach(function (tr) { s[tr.getAttribute("data-stamp")] = true; });
+        return s;
+      }
+      var seen = stamps(document);
+      function refresh() {
+        if (paused) { return; }
+        fetch(location.pathname + location.search, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html || paused) { return; }
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            ["live-rows", "live-count", "live-updated"].forEach(function (id) {
+              var fresh = doc.getElementById(id), old = document.getElementById(id);
+              if (fresh && old) { old.innerHTML = fresh.innerHTML; }
+            });
+            document.querySelectorAll("#live-rows tr[data-stamp]").forEach(function (tr) {
+              if (!seen[tr.getAttribute("data-stamp")]) { tr.classList.add("fresh"); }
+            });
+            seen = stamps(document);
+          })
+          .catch(function () {});
+      }
+      setInterval(refresh, every);
+      toggle.addEventListener("click", function () {
+        paused = !paused;
+        toggle.textContent = paused ? "Resume" : "Pause";
+        toggle.setAttribute("data-paused", paused ? "1" : "0");
+        if (!paused) { refresh(); }
+      });
     });
     """
 }

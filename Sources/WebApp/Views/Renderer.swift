@@ -31,6 +31,16 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.ticket), named: "ticket")
         lib.register(try MustacheTemplate(string: AdminTemplates.departments), named: "departments")
         lib.register(try MustacheTemplate(string: AdminTemplates.canned), named: "canned")
+        lib.register(try MustacheTemplate(string: AdminTemplates.rangeFields), named: "range_fields")
+        lib.register(try MustacheTemplate(string: AdminTemplates.rangePicker), named: "range_picker")
+        lib.register(try MustacheTemplate(string: AdminTemplates.visitorLog), named: "visitor_log")
+        lib.register(try MustacheTemplate(string: AdminTemplates.sessionsList), named: "sessions_list")
+        lib.register(try MustacheTemplate(string: AdminTemplates.sessionDetail), named: "session_detail")
+        lib.register(try MustacheTemplate(string: AdminTemplates.liveFeed), named: "live_feed")
+        lib.register(try MustacheTemplate(string: AdminTemplates.topPages), named: "top_pages")
+        lib.register(try MustacheTemplate(string: AdminTemplates.geo), named: "geo")
+        lib.register(try MustacheTemplate(string: AdminTemplates.eventsLog), named: "events_log")
+        lib.register(try MustacheTemplate(string: AdminTemplates.dashboard), named: "dashboard")
         library = lib
     }
 

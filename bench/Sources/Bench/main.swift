@@ -14,7 +14,7 @@ import Ports
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
-        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self], defaultSubcommand: All.self)
+        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self, AnalyticsBench.self], defaultSubcommand: All.self)
 
     struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")
@@ -425,4 +425,106 @@ struct TicketBench: AsyncParsableCommand {
 
     func fmt(_ ms: Double) -> String { String(format: ms < 10 ? "%.2f" : "%.1f", ms) }
     func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.1f×", a / max(b, 0.001)) }
+}
+
+/// `opsiq-bench analytics`: seeds a generated data set (`AnalyticsSeed`, as `opsiq-admin dev seed-analytics`)
+/// and times the analytics pages' queries at p50/p95 beside a raw `COUNT(*)` of the page views.
+struct AnalyticsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "analytics", abstract: "Time the Dashboard, Visitor log, Sessions and Live feed queries on seeded data.")
+    @Option(help: "Events to seed (page views are a little under half).") var events: Int = 1_000_000
+    @Option(help: "Days the events cover, ending now.") var days: Int = 90
+    @Option(help: "Timed runs of each query.") var runs: Int = 20
+    @Option(help: "MariaDB URL of a server the bench may create a database on (default: $OPSIQ_BENCH_MARIADB_URL).") var mariadbURL: String?
+    @Option(help: "Only this engine: sqlite or mariadb.") var engine: String?
+    @Option(help: "Append the results as Markdown to this file.") var out: String?
+
+    func timed(_ body: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await body()
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        var sections: [String] = []
+        if engine == nil || engine == "sqlite" {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let db = try SQLiteDatabase(config: SQLiteConfig(path: dir.appendingPathComponent("a.sqlite").path), logger: logger)
+            sections.append(try await suite(name: "SQLite", db: db))
+            await db.shutdown()
+        }
+        if engine == nil || engine == "mariadb", let url = mariadbURL ?? ProcessInfo.processInfo.environment["OPSIQ_BENCH_MARIADB_URL"], !url.isEmpty {
+            var admin = try MariaDBConfig.parse(url: url)
+            admin.poolSize = 1
+            let adminDB = MariaDBDatabase(config: admin, logger: logger)
+            let name = "opsiq_bench_a\(Int(Date().timeIntervalSince1970))"
+            try await adminDB.write { try await $0.execute("CREATE DATABASE \(name) CHARACTER SET utf8mb4") }
+            var cfg = admin
+            cfg.database = name
+            cfg.poolSize = 8
+            let db = MariaDBDatabase(config: cfg, logger: logger)
+            sections.append(try await suite(name: "MariaDB", db: db))
+            await db.shutdown()
+            _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+            await adminDB.shutdown()
+        }
+        let text = """
+        ## Analytics pages (`opsiq-bench analytics --events \(events) --days \(days)`)
+
+        Run on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ISO8601DateFormatter().string(from: Date())); \(runs) runs per query, server time of the
+        queries behind each page (no HTTP, no rendering). Baseline: `SELECT COUNT(*)` of the site's page views.
+
+        """ + sections.joined(separator: "\n")
+        print(text)
+        if let out {
+            let old = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            try (old + (old.isEmpty ? "" : "\n") + text).write(toFile: out, atomically: true, encoding: .utf8)
+        }
+    }
+
+    func suite(name: String, db: any SQLDatabase) async throws -> String {
+        try await MigrationRunner(db: db).migrate()
+        let ws = WorkspaceID(1)
+        let clock = SystemClock()
+        let store = SQLTrackingStore(db: db)
+        let rules = SessionRules(timeout: 30 * 60, conversionEvents: [AnalyticsSeed.conversionEvent])
+        var gen = AnalyticsSeed(.init(workspace: ws, events: events, days: days, end: clock.now(), seed: 1))
+        var stored = 0
+        let seedMs = try await timed {
+            while let part = gen.next(size: 5000) { stored += try await store.insert(part, rules: rules) }
+        }
+        let pageviews = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND type = 'pageview'")?.int("n") ?? 0 }
+        let settings = SettingsService(store: SQLSettingsStore(db: db), db: db, clock: clock)
+        let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: db), settings: settings, blocked: SQLBlockedNetworkStore(db: db), clock: clock)
+        let lists = SQLAnalyticsLists(db: db)
+        let month = try await analytics.range(ws, preset: "last_30_days")
+        let week = try await analytics.range(ws, preset: "last_7_days")
+        let queries: [(String, () async throws -> Void)] = [
+            ("baseline: COUNT(*) page views", { _ = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND type = 'pageview'") } }),
+            ("Dashboard, last 30 days (every card)", { _ = try await analytics.dashboard(ws, range: month) }),
+            ("Visitor log, last 7 days, page 1 + total", { _ = try await lists.visits(ws, from: week.start, to: week.end, filter: VisitFilter(), limit: 50, offset: 0) }),
+            ("Visitor log, search \"summer-sale\"", { _ = try await lists.visits(ws, from: week.start, to: week.end, filter: VisitFilter(search: "summer-sale"), limit: 50, offset: 0) }),
+            ("Sessions, last 7 days, page 1 + total", { _ = try await lists.sessions(ws, from: week.start, to: week.end, filter: SessionFilter(), limit: 50, offset: 0) }),
+            ("Live feed (90 s)", { _ = try await analytics.reports.recentSessions(ws, since: clock.now().addingTimeInterval(-90), limit: 500) }),
+        ]
+        var rows = ["| Query | p50 ms | p95 ms |", "|---|---:|---:|"]
+        for (label, q) in queries {
+            try await q()  // warm up
+            var t: [Double] = []
+            for _ in 0..<runs { t.append(try await timed { try await q() }) }
+            t.sort()
+            let p = { (f: Double) in t[min(t.count - 1, Int((Double(t.count) * f).rounded(.up)) - 1)] }
+            rows.append("| \(label) | \(String(format: "%.1f", p(0.5))) | \(String(format: "%.1f", p(0.95))) |")
+        }
+        return """
+        ### \(name)
+
+        Seeded \(stored) events (\(pageviews) page views) over \(days) days in \(String(format: "%.1f", seedMs / 1000)) s (\(Int(Double(stored) / max(seedMs / 1000, 0.001))) events/s through the store's batched insert).
+
+        """ + "\n" + rows.joined(separator: "\n") + "\n"
+    }
 }

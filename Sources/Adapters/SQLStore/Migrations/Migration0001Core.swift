@@ -103,4 +103,5 @@ public let allMigrations: [Migration] = [
     migration0008CannedAttachments,
     migration0010Portal,
     migration0013TicketClocks,
+    migration0011AnalyticsIndexes,
 ]

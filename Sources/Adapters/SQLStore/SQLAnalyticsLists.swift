@@ -1,0 +1,113 @@
+import Foundation
+import Ports
+
+/// The Visitor log, Sessions and session detail queries. Every filter value is bound; searches use LIKE with
+/// the wildcards in the user's text escaped (`!` is the escape character on both engines).
+public struct SQLAnalyticsLists: AnalyticsLists {
+    public let db: any SQLDatabase
+    public init(db: any SQLDatabase) { self.db = db }
+
+    static func like(_ s: String, prefix: Bool = false) -> SQLValue {
+        let escaped = s.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%").replacingOccurrences(of: "_", with: "!_")
+        return .text(prefix ? escaped + "%" : "%" + escaped + "%")
+    }
+
+    public func visits(_ workspace: WorkspaceID, from: Date, to: Date, filter: VisitFilter, limit: Int, offset: Int) async throws -> (rows: [VisitRow], total: Int) {
+        var conds = ["e.workspace_id = ?", "e.type = 'pageview'", "e.ts >= ?", "e.ts < ?"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        if !filter.ip.isEmpty { conds.append("e.ip = ?"); binds.append(.text(filter.ip)) }
+        if !filter.source.isEmpty { conds.append("e.source = ?"); binds.append(.text(filter.source)) }
+        if !filter.device.isEmpty { conds.append("e.device = ?"); binds.append(.text(filter.device)) }
+        if filter.newOnly { conds.append("v.first_seen_at >= ?"); binds.append(.int(from.epochMillis)) }
+        let q = filter.search.trimmingCharacters(in: .whitespaces)
+        if !q.isEmpty {
+            conds.append("(e.ip LIKE ? ESCAPE '!' OR e.url LIKE ? ESCAPE '!' OR e.referrer LIKE ? ESCAPE '!' OR e.country = ? OR v.email LIKE ? ESCAPE '!')")
+            binds += [Self.like(q, prefix: true), Self.like(q), Self.like(q), .text(q.uppercased()), Self.like(q.lowercased())]
+        }
+        let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
+        return try await db.read { conn in
+            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            let rows = try await conn.query("SELECT e.id, e.session_id, e.visitor_key, e.ts, e.ip, e.country, e.city, e.url, e.path, e.referrer, e.source, e.device, e.browser, e.is_bot, v.email, v.name "
+                                            + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?", binds + [.int(Int64(limit)), .int(Int64(offset))]).map {
+                VisitRow(id: try $0.int("id"), sessionID: try $0.optionalInt("session_id"), visitorKey: try $0.string("visitor_key"), at: try $0.date("ts"), ip: try $0.string("ip"),
+                         country: try $0.string("country"), city: try $0.string("city"), url: try $0.string("url"), path: try $0.string("path"),
+                         referrer: try $0.string("referrer"), source: try $0.string("source"), device: try $0.string("device"), browser: try $0.string("browser"),
+                         isBot: try $0.bool("is_bot"), email: try $0.optionalString("email"), name: try $0.optionalString("name"))
+            }
+            return (rows, total)
+        }
+    }
+
+    static let sessionColumns = """
+        s.id, s.visitor_key, s.started_at, s.last_at, s.entry_path, s.exit_path, s.pageviews, s.engaged_ms, s.source, s.referrer_domain, s.country,
+        s.city, s.device, s.browser, s.converted, s.is_bot, v.email, v.name
+        """
+
+    public func sessions(_ workspace: WorkspaceID, from: Date, to: Date, filter: SessionFilter, limit: Int, offset: Int) async throws -> (rows: [SessionRow], total: Int) {
+        var conds = ["s.workspace_id = ?", "s.started_at >= ?", "s.started_at < ?"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        conds.append(filter.flag == .threats ? "s.is_bot = 1" : "s.is_bot = 0")
+        if filter.flag == .bounced { conds.append("s.pageviews <= 1 AND s.engaged_ms < 10000") }
+        switch filter.kind {
+        case .new: conds.append("v.first_seen_at >= s.started_at")
+        case .returning: conds.append("v.first_seen_at < s.started_at")
+        case .all: break
+        }
+        if !filter.source.isEmpty { conds.append("s.source = ?"); binds.append(.text(filter.source)) }
+        if !filter.country.isEmpty { conds.append("s.country = ?"); binds.append(.text(filter.country.uppercased())) }
+        let q = filter.search.trimmingCharacters(in: .whitespaces)
+        if !q.isEmpty {
+            conds.append("""
+                (v.email LIKE ? ESCAPE '!' OR s.entry_path LIKE ? ESCAPE '!' OR s.exit_path LIKE ? ESCAPE '!' OR s.referrer_domain LIKE ? ESCAPE '!'
+                 OR EXISTS (SELECT 1 FROM tracking_events e WHERE e.workspace_id = s.workspace_id AND e.visitor_key = s.visitor_key AND e.ts >= s.started_at
+                            AND e.ts <= s.last_at AND (e.ip LIKE ? ESCAPE '!' OR e.url LIKE ? ESCAPE '!' OR e.referrer LIKE ? ESCAPE '!')))
+                """)
+            binds += [Self.like(q.lowercased()), Self.like(q), Self.like(q), Self.like(q), Self.like(q, prefix: true), Self.like(q), Self.like(q)]
+        }
+        let base = "FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key WHERE " + conds.joined(separator: " AND ")
+        return try await db.read { conn in
+            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            let rows = try await conn.query("SELECT \(Self.sessionColumns) " + base + " ORDER BY s.started_at DESC, s.id DESC LIMIT ? OFFSET ?",
+                                            binds + [.int(Int64(limit)), .int(Int64(offset))]).map(SQLAnalyticsReports.decodeRow)
+            return (rows, total)
+        }
+    }
+
+    public func session(_ workspace: WorkspaceID, id: Int64) async throws -> SessionRow? {
+        try await db.read { conn in
+            try await conn.queryFirst("SELECT \(Self.sessionColumns) FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key"
+                                      + " WHERE s.workspace_id = ? AND s.id = ?", [.int(workspace.raw), .int(id)]).map(SQLAnalyticsReports.decodeRow)
+        }
+    }
+
+    public func sessionEvents(_ workspace: WorkspaceID, session: Int64, limit: Int) async throws -> [TrackedEvent] {
+        try await db.read { conn in
+            // The visitor's events within the session's time span are exactly its events (one visitor's sessions never overlap);
+            // session_id narrows it for the rare event stored out of order.
+            try await conn.query("""
+                SELECT e.* FROM tracking_events e JOIN tracking_sessions s ON s.workspace_id = e.workspace_id AND s.visitor_key = e.visitor_key
+                WHERE s.workspace_id = ? AND s.id = ? AND e.ts >= s.started_at AND e.ts <= s.last_at AND (e.session_id = s.id OR e.session_id IS NULL)
+                ORDER BY e.ts, e.id LIMIT ?
+                """, [.int(workspace.raw), .int(session), .int(Int64(limit))]).map(SQLTrackingStore.decodeEvent)
+        }
+    }
+
+    public func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
+        -> (rows: [(event: TrackedEvent, email: String?)], total: Int) {
+        var conds = ["e.workspace_id = ?", "e.ts >= ?", "e.ts < ?"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        if !type.isEmpty { conds.append("(e.type = ? OR e.name = ?)"); binds += [.text(type), .text(type)] }
+        let q = search.trimmingCharacters(in: .whitespaces)
+        if !q.isEmpty {
+            conds.append("(e.url LIKE ? ESCAPE '!' OR e.name LIKE ? ESCAPE '!' OR e.props LIKE ? ESCAPE '!' OR v.email LIKE ? ESCAPE '!')")
+            binds += [Self.like(q), Self.like(q), Self.like(q), Self.like(q.lowercased())]
+        }
+        let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
+        return try await db.read { conn in
+            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            let rows = try await conn.query("SELECT e.*, v.email AS customer_email " + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?",
+                                            binds + [.int(Int64(limit)), .int(Int64(offset))]).map { (try SQLTrackingStore.decodeEvent($0), try $0.optionalString("customer_email")) }
+            return (rows, total)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Ports
+
+/// Analytics reports. Figures that the hourly rollups hold (page views, events, engaged time, the breakdowns)
+/// are read from them for the whole hours of a range, and from the raw rows only for the part hours at its
+/// ends (ranges in a time zone with a half-hour offset), so a month costs a few hundred rollup rows per
+/// dimension. Visitor and session figures count distinct visitors, which no hourly sum can give: they read
+/// the sessions table through covering indexes (migration 11).
+public struct SQLAnalyticsReports: AnalyticsReports {
+    public let db: any SQLDatabase
+    public init(db: any SQLDatabase) { self.db = db }
+
+    static let hourMs: Int64 = 3_600_000
+
+    /// The whole hours inside [from, to) and the raw pieces left at either end.
+    static func split(from: Date, to: Date) -> (hours: (Int64, Int64)?, raw: [(Int64, Int64)]) {
+        let a = from.epochMillis, b = to.epochMillis
+        guard a < b else { return (nil, []) }
+        let h0 = (a + hourMs - 1) / hourMs * hourMs, h1 = b / hourMs * hourMs
+        guard h0 < h1 else { return (nil, [(a, b)]) }
+        var raw: [(Int64, Int64)] = []
+        if a < h0 { raw.append((a, h0)) }
+        if h1 < b { raw.append((h1, b)) }
+        return ((h0, h1), raw)
+    }
+
+    public func summary(_ workspace: WorkspaceID, from: Date, to: Date) async throws -> TrafficSummary {
+        let ws = SQLValue.int(workspace.raw)
+        return try await db.read { conn in
+            var s = TrafficSummary()
+            let (hours, raw) = Self.split(from: from, to: to)
+            if case let (h0, h1)? = hours {
+                // Every event has a source, so the source dimension sums to the totals.
+                if let r = try await conn.queryFirst("SELECT SUM(pageviews) AS pv, SUM(events) AS ev, SUM(engaged_ms) AS en FROM tracking_rollups WHERE workspace_id = ? AND dim = 'source' AND hour >= ? AND hour < ?",
+                                                     [ws, .int(h0), .int(h1)]) {
+                    s.pageviews += try r.optionalInt("pv") ?? 0; s.events += try r.optionalInt("ev") ?? 0; s.engagedMs += try r.optionalInt("en") ?? 0
+                }
+            }
+            for (a, b) in raw {
+                if let r = try await conn.queryFirst("SELECT SUM(CASE WHEN type = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev, SUM(engaged_ms) AS en FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND is_bot = 0",
+                                                     [ws, .int(a), .int(b)]) {
+                    s.pageviews += try r.optionalInt("pv") ?? 0; s.events += try r.optionalInt("ev") ?? 0; s.engagedMs += try r.optionalInt("en") ?? 0
+                }
+            }
+            if let r = try await conn.queryFirst("""
+                SELECT COUNT(*) AS se, SUM(CASE WHEN s.pageviews <= 1 AND s.engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,
+                       COUNT(DISTINCT s.visitor_key) AS uv, COUNT(DISTINCT CASE WHEN v.first_seen_at >= ? THEN s.visitor_key END) AS nv
+                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                WHERE s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0
+                """, [.int(from.epochMillis), ws, .int(from.epochMillis), .int(to.epochMillis)]) {
+                s.sessions = try r.optionalInt("se") ?? 0; s.bounces = try r.optionalInt("bo") ?? 0
+                s.visitors = try r.optionalInt("uv") ?? 0; s.newVisitors = try r.optionalInt("nv") ?? 0
+            }
+            return s
+        }
+    }
+
+    public func buckets(_ workspace: WorkspaceID, boundaries: [Date]) async throws -> [TrafficBucket] {
+        guard boundaries.count >= 2 else { return [] }
+        let inner = boundaries.dropFirst().dropLast()
+        let bucket = inner.isEmpty ? "0" : "CASE " + inner.enumerated().map { "WHEN started_at < ? THEN \($0.offset)" }.joined(separator: " ") + " ELSE \(inner.count) END"
+        let rows = try await db.read { conn in
+            try await conn.query("SELECT \(bucket) AS b, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se FROM tracking_sessions"
+                                 + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (inner.isEmpty ? "" : " GROUP BY \(bucket)"),
+                                 inner.map { .int($0.epochMillis) } + [.int(workspace.raw), .int(boundaries[0].epochMillis), .int(boundaries[boundaries.count - 1].epochMillis)]
+                                 + (inner.isEmpty ? [] : inner.map { .int($0.epochMillis) }))
+        }
+        var out = (0..<(boundaries.count - 1)).map { TrafficBucket(start: boundaries[$0], visitors: 0, sessions: 0) }
+        for r in rows {
+            let b = Int(try r.int("b"))
+            if out.indices.contains(b) { out[b].visitors = try r.int("uv"); out[b].sessions = try r.int("se") }
+        }
+        return out
+    }
+
+    public func sessionsByHour(_ workspace: WorkspaceID, from: Date, to: Date) async throws -> [(hour: Date, sessions: Int64)] {
+        try await db.read { conn in
+            try await conn.query("SELECT hour, SUM(sessions) AS se FROM tracking_rollups WHERE workspace_id = ? AND dim = 'source' AND hour >= ? AND hour < ? GROUP BY hour ORDER BY hour",
+                                 [.int(workspace.raw), .int(from.epochMillis / Self.hourMs * Self.hourMs), .int(to.epochMillis)]).map {
+                (Date(epochMillis: try $0.int("hour")), try $0.int("se"))
+            }
+        }
+    }
+
+    /// The event column and the session column a rollup dimension stands for.
+    static func columns(_ d: RollupDimension) -> (event: String, session: String) {
+        switch d {
+        case .page: return ("path", "entry_path")
+        case .source: return ("source", "source")
+        case .country: return ("country", "country")
+        case .device: return ("device", "device")
+        case .browser: return ("browser", "browser")
+        }
+    }
+
+    public func breakdown(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow] {
+        let ws = SQLValue.int(workspace.raw)
+        let (hours, raw) = Self.split(from: from, to: to)
+        let (ecol, scol) = Self.columns(dimension)
+        return try await db.read { conn in
+            var sums: [String: RollupRow] = [:]
+            func add(_ value: String, pv: Int64 = 0, ev: Int64 = 0, se: Int64 = 0, en: Int64 = 0) {
+                let v = String(value.prefix(255))
+                var row = sums[v] ?? RollupRow(value: v, pageviews: 0, events: 0, sessions: 0, engagedMs: 0)
+                row.pageviews += pv; row.events += ev; row.sessions += se; row.engagedMs += en
+                sums[v] = row
+            }
+            if case let (h0, h1)? = hours {
+                for r in try await conn.query("SELECT value, SUM(pageviews) AS pv, SUM(events) AS ev, SUM(sessions) AS se, SUM(engaged_ms) AS en FROM tracking_rollups"
+                                              + " WHERE workspace_id = ? AND dim = ? AND hour >= ? AND hour < ? GROUP BY value",
+                                              [ws, .text(dimension.rawValue), .int(h0), .int(h1)]) {
+                    add(try r.string("value"), pv: try r.int("pv"), ev: try r.int("ev"), se: try r.int("se"), en: try r.int("en"))
+                }
+            }
+            for (a, b) in raw {
+                for r in try await conn.query("SELECT \(ecol) AS value, SUM(CASE WHEN type = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev, SUM(engaged_ms) AS en"
+                                              + " FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND is_bot = 0 GROUP BY \(ecol)", [ws, .int(a), .int(b)]) {
+                    add(try r.string("value"), pv: try r.int("pv"), ev: try r.int("ev"), en: try r.int("en"))
+                }
+                for r in try await conn.query("SELECT \(scol) AS value, COUNT(*) AS se FROM tracking_sessions WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 GROUP BY \(scol)",
+                                              [ws, .int(a), .int(b)]) {
+                    add(try r.string("value"), se: try r.int("se"))
+                }
+            }
+            let sorted = sums.values.sorted { ($0.pageviews, $0.sessions) != ($1.pageviews, $1.sessions) ? ($0.pageviews, $0.sessions) > ($1.pageviews, $1.sessions) : $0.value < $1.value }
+            return Array(sorted.prefix(limit))
+        }
+    }
+
+    static func decodeRow(_ r: SQLRow) throws -> SessionRow {
+        SessionRow(id: try r.int("id"), visitorKey: try r.string("visitor_key"), startedAt: try r.date("started_at"), lastAt: try r.date("last_at"),
+                   entryPath: try r.string("entry_path"), exitPath: try r.string("exit_path"), pageviews: Int(try r.int("pageviews")), engagedMs: try r.int("engaged_ms"),
+                   source: try r.string("source"), referrerDomain: try r.string("referrer_domain"), country: try r.string("country"), city: try r.string("city"),
+                   device: try r.string("device"), browser: try r.string("browser"), converted: try r.bool("converted"), isBot: try r.bool("is_bot"),
+                   email: try r.optionalString("email"), name: try r.optionalString("name"))
+    }
+
+    public func recentSessions(_ workspace: WorkspaceID, since: Date?, limit: Int) async throws -> [SessionRow] {
+        try await db.read { conn in
+            try await conn.query("""
+                SELECT s.id, s.visitor_key, s.started_at, s.last_at, s.entry_path, s.exit_path, s.pageviews, s.engaged_ms, s.source, s.referrer_domain, s.country,
+                       s.city, s.device, s.browser, s.converted, s.is_bot, v.email, v.name
+                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                WHERE s.workspace_id = ? AND s.last_at >= ? AND s.is_bot = 0 ORDER BY s.last_at DESC, s.id DESC LIMIT ?
+                """, [.int(workspace.raw), .int(since?.epochMillis ?? 0), .int(Int64(limit))]).map(Self.decodeRow)
+        }
+    }
+
+    public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow] {
+        let views = try await breakdown(workspace, .page, from: from, to: to, limit: 100_000).filter { $0.pageviews > 0 }.prefix(limit)
+        guard !views.isEmpty else { return [] }
+        let paths = views.map(\.value)
+        let span = to.timeIntervalSince(from)
+        let previous = Dictionary(try await breakdown(workspace, .page, from: from.addingTimeInterval(-span), to: from, limit: 100_000).map { ($0.value, $0.pageviews) },
+                                  uniquingKeysWith: +)
+        let ws = SQLValue.int(workspace.raw)
+        let (visitors, entries) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)]) in
+            var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:]
+            for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
+                                          + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path",
+                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
+                v[String(try r.string("path").prefix(255)), default: 0] += try r.int("uv")
+            }
+            for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
+                                          + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY entry_path",
+                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
+                e[try r.string("entry_path")] = (try r.int("se"), try r.optionalInt("bo") ?? 0)
+            }
+            return (v, e)
+        }
+        return views.map { r in
+            PageRow(path: r.value, views: r.pageviews, visitors: visitors[r.value] ?? 0, engagedMs: r.engagedMs, entries: entries[r.value]?.0 ?? 0,
+                    bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0)
+        }
+    }
+
+    public func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow] {
+        let column = country == nil ? "country" : "city"
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        if let country { binds.append(.text(country)) }
+        return try await db.read { conn in
+            try await conn.query("SELECT \(column) AS value, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se,"
+                                 + " SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo, SUM(converted) AS cv FROM tracking_sessions"
+                                 + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (country == nil ? "" : " AND country = ?")
+                                 + " GROUP BY \(column)", binds).map {
+                GeoRow(value: try $0.string("value"), visitors: try $0.int("uv"), sessions: try $0.int("se"), bounces: try $0.optionalInt("bo") ?? 0,
+                       conversions: try $0.optionalInt("cv") ?? 0)
+            }.sorted { ($0.visitors, $0.sessions) != ($1.visitors, $1.sessions) ? ($0.visitors, $0.sessions) > ($1.visitors, $1.sessions) : $0.value < $1.value }
+        }
+    }
+}
