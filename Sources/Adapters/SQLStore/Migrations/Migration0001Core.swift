@@ -102,6 +102,6 @@ public let allMigrations: [Migration] = [
     migration0007Tickets,
     migration0008CannedAttachments,
     migration0010Portal,
-    migration0013TicketClocks,
     migration0011AnalyticsIndexes,
+    migration0013TicketClocks,
 ]
