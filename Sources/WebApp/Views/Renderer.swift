@@ -29,6 +29,10 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.audit), named: "audit")
         lib.register(try MustacheTemplate(string: AdminTemplates.tickets), named: "tickets")
         lib.register(try MustacheTemplate(string: AdminTemplates.ticket), named: "ticket")
+        lib.register(try MustacheTemplate(string: AdminTemplates.outbox), named: "outbox")
+        lib.register(try MustacheTemplate(string: AdminTemplates.outboxMail), named: "outbox_mail")
+        lib.register(try MustacheTemplate(string: AdminTemplates.emailTemplates), named: "email_templates")
+        lib.register(try MustacheTemplate(string: AdminTemplates.mailboxes), named: "mailboxes")
         library = lib
     }
 

@@ -101,4 +101,6 @@ public let allMigrations: [Migration] = [
     migration0006Rollups,
     migration0007Tickets,
     migration0008CannedAttachments,
+    migration0009Mail,
+    migration0014Mailboxes,
 ]
