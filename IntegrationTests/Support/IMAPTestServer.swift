@@ -88,18 +88,21 @@ final class IMAPTestServer: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: directory.appendingPathComponent("dovecot.log").path, encoding: .utf8)) ?? "" }
 
     /// posix_spawn and waitpid rather than Foundation's Process: the daemonised Dovecot master
-    /// inherits Process's internal descriptors, and Process then never sees runuser end.
+    /// would inherit Process's internal descriptors, and Process then never sees runuser end.
     static func run(_ tool: String, _ args: [String]) throws {
-        var cargs: [UnsafeMutablePointer<CChar>?] = ([tool] + args).map { strdup($0) } + [nil]
+        let closeAndExec = "import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])"
+        var cargs: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/python3", "-c", closeAndExec, tool] + args).map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // The daemon must not hold the test's output open.
+        // The daemon must hold none of the test process's descriptors: a pipe another test reads to
+        // its end would never end while Dovecot keeps a copy of it.
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // (closefrom is not visible to Swift, so Python closes them and execs the tool.)
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, nil, &cargs, environ)
+        let rc = posix_spawn(&pid, "/usr/bin/python3", &actions, nil, &cargs, environ)
         guard rc == 0 else { throw TestServerFailure(message: "cannot start \(tool): error \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
