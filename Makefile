@@ -11,7 +11,7 @@ SHELL := /bin/bash
 # Debian packages (installed only when missing, by scripts/install-deps.sh).
 # Keep in step with the defaults in scripts/install-deps.sh.
 DEB_PACKAGES      := libmariadb-dev libssl-dev libcurl4-openssl-dev libgeoip-dev geoip-database libargon2-dev libsqlite3-dev pkg-config git ca-certificates
-TEST_DEB_PACKAGES := mariadb-server chromium chromium-driver python3-aiosmtpd
+TEST_DEB_PACKAGES := mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd
 export DEB_PACKAGES TEST_DEB_PACKAGES
 
 # Extra arguments: `make test ARGS="--filter StorageContract"`, `make bench ARGS="..."`.

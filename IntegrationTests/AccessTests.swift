@@ -73,6 +73,19 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "canned.update": ([.owner, .fullAdmin], ["id": .int(999_999), "title": .string("Refund issued")]),
     "canned.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
     "canned.render": ([.owner, .fullAdmin, .agentWithDepartment], ["id": .int(999_999), "ticket_id": .int(999_999)]),
+    "email_templates.list": ([.owner, .fullAdmin], [:]),
+    "email_templates.save": ([.owner, .fullAdmin], ["key": .string("ticket_reply"), "subject": .string("Re: {{ticket_subject}}"), "body": .string("{{message}}")]),
+    "email_templates.reset": ([.owner, .fullAdmin], ["key": .string("ticket_reply")]),
+    "email_templates.preview": ([.owner, .fullAdmin], ["key": .string("ticket_reply"), "subject": .string("Re"), "body": .string("{{message}}")]),
+    "mail.outbox.list": ([.owner, .fullAdmin], [:]),
+    "mail.outbox.get": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "mailboxes.list": ([.owner, .fullAdmin], [:]),
+    "mailboxes.create": ([.owner, .fullAdmin], ["name": .string("Support"), "address": .string("support@example.com"), "host": .string("imap.example.com"),
+                                                 "username": .string("support@example.com"), "password": .string("app-password")]),
+    "mailboxes.update": ([.owner, .fullAdmin], ["id": .int(999_999), "name": .string("Renamed")]),
+    "mailboxes.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "mailboxes.test": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "mailboxes.poll": ([.owner, .fullAdmin], ["id": .int(999_999)]),
 ]
 
 

@@ -18,9 +18,10 @@ set -euo pipefail
 BUILD_PACKAGES="${DEB_PACKAGES:-libmariadb-dev libssl-dev libcurl4-openssl-dev libgeoip-dev geoip-database libargon2-dev libsqlite3-dev pkg-config git ca-certificates}"
 # mariadb-server: the private throwaway instance of scripts/test-mariadb.sh.
 # python3-aiosmtpd: the real SMTP server the mail tests send to (IntegrationTests/Support/smtp_server.py).
+# dovecot-imapd: the real IMAP server the mailbox tests poll (started as a non-root process by IntegrationTests/Support/IMAPTestServer.swift).
 # chromium, chromium-driver: the browser end-to-end tests (scripts/e2e.sh installs their Python
 # packages, selenium and pytest, into a venv under .build/e2e-venv, never the system Python).
-TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server chromium chromium-driver python3-aiosmtpd}"
+TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd}"
 
 usage() {
     echo "usage: $0 [--test]"

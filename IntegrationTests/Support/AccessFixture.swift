@@ -22,9 +22,9 @@ struct AccessFixture {
     let agentNone: User
     static let password = "correct horse battery"
 
-    static func make(_ t: TestDatabase) async throws -> AccessFixture {
+    static func make(_ t: TestDatabase, env: [String: String] = [:]) async throws -> AccessFixture {
         let clock = ManualClock(Date())
-        let s = try makeServices(t, clock: clock, random: SystemRandom())
+        let s = try makeServices(t, clock: clock, random: SystemRandom(), env: env)
         let owner = try await s.setup.createOwner(.init(email: "owner@example.com", name: "Olive Owner", password: password))
         let siteA = try await s.setup.createSite(.init(name: "Site A", domain: "a.example.com"))
         let siteB = try await s.setup.createSite(.init(name: "Site B", domain: "b.example.com"))

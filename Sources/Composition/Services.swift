@@ -50,6 +50,14 @@ public struct Services: Sendable {
     public let tickets: TicketService
     /// Reply templates with template variables.
     public let canned: CannedResponses
+    /// Every email OpsIQ sends about tickets, written in the transaction of its cause (held here when no SMTP is set).
+    public let mailOutbox: any MailOutboxStore
+    /// The email template registry and the sites' edits of it.
+    public let emailTemplates: EmailTemplates
+    /// Renders ticket emails and writes them to the outbox.
+    public let ticketMailer: TicketMailer
+    /// IMAP mailboxes: settings, test connection, polling and import into tickets.
+    public let mailboxes: Mailboxes
     /// Bytes kept outside the database, under `<OPSIQ_DATA_DIR>/files/`.
     public let files: any FileStorage
     /// Files on tickets (checked, stored in `files`).
@@ -158,6 +166,21 @@ public struct Services: Sendable {
         self.blocklist = blocklist
         var tickets = TicketService(db: db, store: SQLTicketStore(), departments: departments, users: users, settings: settings, outbox: outbox, clock: clock)
         tickets.audit = audit
+        let mailOutbox = SQLMailOutboxStore()
+        self.mailOutbox = mailOutbox
+        let emailTemplates = EmailTemplates(db: db, store: SQLEmailTemplateStore(), outbox: outbox, clock: clock)
+        self.emailTemplates = emailTemplates
+        var ticketMailer = TicketMailer(store: mailOutbox, tickets: tickets.store, templates: emailTemplates, jobs: jobs, workspaces: workspaces,
+                                        departments: departments, users: users, settings: settings, clock: clock, random: random, from: config.mailFrom,
+                                        smtpConfigured: self.mailer != nil)
+        let mailboxStore = SQLMailboxStore()
+        // Replies go back to the mailbox of the ticket's department, when it has one.
+        ticketMailer.replyAddress = { ws, department, conn in
+            guard let department else { return nil }
+            return try await mailboxStore.list(ws, in: conn).first { $0.enabled && $0.departmentID == department }?.address
+        }
+        self.ticketMailer = ticketMailer
+        tickets.mailer = ticketMailer
         self.tickets = tickets
         let canned = CannedResponses(db: db, store: SQLCannedResponseStore(), tickets: tickets, outbox: outbox, clock: clock)
         self.canned = canned
@@ -168,6 +191,10 @@ public struct Services: Sendable {
         self.attachments = attachments
         self.portal = TicketPortal(db: db, store: SQLTicketPortalStore(), tickets: tickets, attachments: attachments, rateLimits: SQLRateLimitStore(db: db),
                                    digests: digests, random: random, clock: clock)
+        let importer = MailImport(tickets: tickets, mailer: ticketMailer, attachments: attachments, log: SwiftLogDomainLog(logger: logger))
+        let mailboxes = Mailboxes(db: db, store: mailboxStore, imap: CurlIMAPClient(), parser: MIMEParser(), importer: importer, secrets: secrets,
+                                  workspaces: workspaces, outbox: outbox, clock: clock)
+        self.mailboxes = mailboxes
         var registry = ActionRegistry()
         AccessActions.register(into: &registry, AccessServices(db: db, users: users, workspaces: workspaces, sessions: sessions, apiKeys: apiKeys,
                                                                settings: settings, audit: audit, setup: setup, outbox: outbox, secrets: secrets,
@@ -185,6 +212,8 @@ public struct Services: Sendable {
         CannedResponseActions.register(into: &registry, canned: canned)
         TicketAttachments.register(into: &registry, attachments: attachments)
         TicketPortal.register(into: &registry, portal: self.portal)
+        MailActions.register(into: &registry, templates: emailTemplates, outbox: mailOutbox, tickets: tickets, db: db, settings: settings)
+        MailboxActions.register(into: &registry, mailboxes: mailboxes, tickets: tickets, ownAddresses: [config.mailFrom.email.lowercased()])
         self.actions = registry
     }
 
@@ -199,7 +228,23 @@ public struct Services: Sendable {
         let slaCheck = TicketSLACheck(db: db, workspaces: workspaces, store: tickets.store, outbox: outbox, clock: clock, departments: departments, audit: audit)
         h.register(TicketSLACheck.jobKind) { _ in try await slaCheck.run() }
         enrichment.register(into: &h)
+        let mailboxes = self.mailboxes, jobs = self.jobs
+        let own: Set<String> = [config.mailFrom.email.lowercased()]
+        h.register(Mailboxes.dispatchJobKind) { _ in _ = try await mailboxes.enqueueDue(jobs: jobs) }
+        h.register(Mailboxes.pollJobKind) { ctx in
+            let p = try JSONValue.parse(ctx.job.payload)
+            guard let ws = p["workspace_id"]?.intValue.map(WorkspaceID.init), let id = p["mailbox_id"]?.intValue else {
+                throw PermanentJobFailure("mail poll job \(ctx.job.id) has a malformed payload")
+            }
+            do {
+                _ = try await mailboxes.poll(ws, id: id, ownAddresses: own)
+            } catch DomainError.notFound(let m) {
+                throw PermanentJobFailure(m)  // the mailbox was deleted meanwhile
+            }
+        }
         if let mailer {
+            let outbox = OutboxMailSender(db: db, store: mailOutbox, mailer: mailer, clock: clock)
+            h.register(TicketMailer.jobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in try await outbox.run(ctx) }
             let from = config.mailFrom
             h.register(AccountEmails.mailJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
                 let p = try JSONValue.parse(ctx.job.payload)
@@ -262,6 +307,7 @@ public enum Maintenance {
             },
             VisitorSalts.periodicTask,
             TicketSLACheck.periodicTask,
+            Mailboxes.periodicTask,
         ]
     }
 

@@ -12,6 +12,7 @@ public struct SealedColumn: Sendable {
     public static let all: [SealedColumn] = [
         SealedColumn(table: "workspaces", key: "id", column: "site_secret_enc"),
         SealedColumn(table: "users", key: "id", column: "totp_secret_enc"),
+        SealedColumn(table: "mailboxes", key: "id", column: "password_sealed"),
     ]
 }
 

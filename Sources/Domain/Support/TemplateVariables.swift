@@ -54,18 +54,19 @@ public enum TemplateVariables {
     }
 
     /// The variables in `text` that the registry does not know, once each, in order of appearance.
-    public static func unknown(in text: String) -> [String] {
+    /// `extra`: variables one kind of template adds to the shared registry (an email template's `{{message}}`).
+    public static func unknown(in text: String, extra: Set<String> = []) -> [String] {
         var seen: Set<String> = [], out: [String] = []
-        for o in occurrences(in: text) where !names.contains(o.name) && seen.insert(o.name).inserted { out.append(o.name) }
+        for o in occurrences(in: text) where !names.contains(o.name) && !extra.contains(o.name) && seen.insert(o.name).inserted { out.append(o.name) }
         return out
     }
 
     /// Refuses a text with unknown variables: `field: unknown variable {{foo}}; known: {{customer_name}}, …`.
-    public static func validate(_ text: String, field: String) throws {
-        let bad = unknown(in: text)
+    public static func validate(_ text: String, field: String, extra: [TemplateVariable] = []) throws {
+        let bad = unknown(in: text, extra: Set(extra.map(\.name)))
         guard !bad.isEmpty else { return }
         let list = bad.map { "{{\($0)}}" }.joined(separator: ", ")
-        throw DomainError.validation(field: field, message: "unknown variable\(bad.count == 1 ? "" : "s") \(list); known: \(all.map(\.token).joined(separator: ", "))")
+        throw DomainError.validation(field: field, message: "unknown variable\(bad.count == 1 ? "" : "s") \(list); known: \((all + extra).map(\.token).joined(separator: ", "))")
     }
 
     /// Substitutes every known variable present in `context`; a known variable missing from the
@@ -73,12 +74,14 @@ public enum TemplateVariables {
     /// Variables the agent fills in by hand: without a value they stay in the text, visible, to be replaced.
     public static let agentFilled: Set<String> = ["response_details"]
 
-    public static func render(_ text: String, _ context: [String: String]) -> String {
+    /// `extra`: variables one kind of template adds (see `unknown(in:extra:)`); `escape` is applied to
+    /// every substituted value (an HTML template passes an HTML escaper; the default leaves text as it is).
+    public static func render(_ text: String, _ context: [String: String], extra: Set<String> = [], escape: (String) -> String = { $0 }) -> String {
         var out = ""
         var last = text.startIndex
         for o in occurrences(in: text) {
             out += text[last..<o.range.lowerBound]
-            if names.contains(o.name), let v = context[o.name] ?? (agentFilled.contains(o.name) ? nil : "") { out += v } else { out += text[o.range] }
+            if names.contains(o.name) || extra.contains(o.name), let v = context[o.name] ?? (agentFilled.contains(o.name) ? nil : "") { out += escape(v) } else { out += text[o.range] }
             last = o.range.upperBound
         }
         out += text[last...]

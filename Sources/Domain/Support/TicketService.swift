@@ -52,6 +52,8 @@ public enum TicketAuthor: Sendable, Equatable {
 public struct TicketDetail: Sendable, Equatable {
     public var ticket: Ticket
     public var messages: [TicketMessage]
+    /// Whether creating it wrote the automatic acknowledgement email.
+    public var acknowledged = false
 }
 
 /// Fields `update` may change; nil leaves a field alone.
@@ -78,6 +80,8 @@ public struct TicketService: Sendable {
     public let clock: any TimeSource
     /// Where ticket changes are recorded for the audit log (set by the composition root).
     public var audit: (any AuditStore)?
+    /// Mail out: public agent and AI replies are emailed to the customer (nil: no mail, as in domain tests).
+    public var mailer: TicketMailer?
 
     public init(db: any SQLDatabase, store: any TicketStore, departments: any DepartmentStore, users: any UserStore, settings: SettingsService,
                 outbox: Outbox, clock: any TimeSource) {
@@ -170,6 +174,10 @@ public struct TicketService: Sendable {
         public var customerEmail: String
         public var customerName: String
         public var priority: TicketPriority
+        /// The Message-ID of the email that opened the ticket (threading and import-once).
+        public var messageID: String? = nil
+        /// Write the automatic "we received your request" email (mail import, for mail a person wrote).
+        public var acknowledge = false
         public init(subject: String, message: String, departmentID: Int64?, customerEmail: String, customerName: String = "", priority: TicketPriority = .normal) {
             self.subject = subject; self.message = message; self.departmentID = departmentID; self.customerEmail = customerEmail
             self.customerName = customerName; self.priority = priority
@@ -202,7 +210,9 @@ public struct TicketService: Sendable {
                                                          customerName: input.customerName.trimmingCharacters(in: .whitespaces), firstResponseDueAt: due,
                                                          resolutionDueAt: resolutionDue, now: now), in: tx)
             let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: .customer, authorUserID: nil, authorEmail: email, body: body,
-                                                                    internalNote: false, now: now), in: tx)
+                                                                    internalNote: false, messageID: input.messageID, now: now), in: tx)
+            var acknowledged = false
+            if input.acknowledge, let mailer { acknowledged = try await mailer.acknowledge(ws, ticket: t, in: tx).mail != nil }
             try await outbox.publish("ticket.created", workspace: ws, payload: [
                 "ticket_id": .string(t.displayID), "number": .int(t.number), "subject": .string(t.subject),
                 "department_id": t.departmentID.map { .int($0) } ?? .null, "priority": .string(t.priority.rawValue), "status": .string(t.status.rawValue),
@@ -210,7 +220,7 @@ public struct TicketService: Sendable {
                 "resolution_due_at": resolutionDue.map { .string(Self.iso($0)) } ?? .null,
             ], in: tx)
             try await recordAudit(scope, ws, action: "tickets.create", target: t.displayID, details: ["priority": .string(t.priority.rawValue)], in: tx)
-            return TicketDetail(ticket: t, messages: [m])
+            return TicketDetail(ticket: t, messages: [m], acknowledged: acknowledged)
         }
     }
 
@@ -224,6 +234,7 @@ public struct TicketService: Sendable {
         if internalNote, case .ai = author { throw DomainError.validation(field: "internal", message: "the AI does not write internal notes here") }
         let hours = try await hours(ws)
         let book = try await slaTargets(ws)
+        let mails = mailer != nil && !internalNote && (author.kind == .agent || author.kind == .ai)
         return try await db.retryingTransaction { tx in
             var t = try await load(ws, number, scope, forUpdate: tx)
             if let survivor = t.mergedInto {
@@ -240,8 +251,10 @@ public struct TicketService: Sendable {
             case .agent(let u, let e): userID = u; email = e
             case .ai, .system: break
             }
+            // A reply that is emailed gets its Message-ID now, so the customer's answer threads back to this message.
+            let ownID = mails ? (messageID ?? mailer?.newMessageID(ticket: t)) : messageID
             let m = try await store.addMessage(ws, NewTicketMessage(ticketID: t.id, authorKind: author.kind, authorUserID: userID, authorEmail: email,
-                                                                    body: text, internalNote: internalNote, messageID: messageID, now: now), in: tx)
+                                                                    body: text, internalNote: internalNote, messageID: ownID, now: now), in: tx)
             t.updatedAt = now
             let targets = book.targets(t.departmentID)
             if author.kind == .customer, [.closed, .resolved, .waitingOnCustomer].contains(t.status) {
@@ -269,6 +282,7 @@ public struct TicketService: Sendable {
                 t.nextResponseBreachedAt = nil
             }
             try await store.update(ws, t, in: tx)
+            if mails, let mailer { _ = try await mailer.replyWritten(ws, ticket: t, message: m, in: tx) }
             try await outbox.publish("ticket.replied", workspace: ws, payload: [
                 "ticket_id": .string(t.displayID), "number": .int(t.number), "message_id": .int(m.id), "author_kind": .string(author.kind.rawValue),
                 "internal": .bool(internalNote),

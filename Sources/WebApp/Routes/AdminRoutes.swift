@@ -74,7 +74,9 @@ struct AdminRoutes: Sendable {
                  NavItem(label: "Sequences", slug: "sequences", built: false, adminOnly: true, spec: "30-crm: Automatic follow-up sequences")]),
         ("Support", [NavItem(label: "Tickets", slug: "tickets", built: true, adminOnly: false, spec: "40-support: Tickets"),
                      NavItem(label: "Chat inbox", slug: "chat", built: false, adminOnly: false, spec: "40-support: Chat inbox"),
-                     NavItem(label: "Mailboxes", slug: "mailboxes", built: false, adminOnly: true, spec: "40-support: Email mailboxes and drafts")]),
+                     NavItem(label: "Mailboxes", slug: "mailboxes", built: true, adminOnly: true, spec: "40-support: Email mailboxes and drafts"),
+                     NavItem(label: "Outbox", slug: "outbox", built: true, adminOnly: true, spec: "40-support: Email mailboxes and drafts"),
+                     NavItem(label: "Email templates", slug: "email-templates", built: true, adminOnly: true, spec: "00-overview: Email template system")]),
         ("AI", [NavItem(label: "Set up AI", slug: "ai", built: false, adminOnly: true, spec: "50-ai: Set up your AI"),
                 NavItem(label: "Knowledge base", slug: "knowledge", built: false, adminOnly: true, spec: "50-ai: AI knowledge base"),
                 NavItem(label: "AI history", slug: "ai-history", built: false, adminOnly: true, spec: "50-ai: AI history"),
@@ -214,6 +216,7 @@ struct AdminRoutes: Sendable {
         registerTickets(on: admin)
         registerSupportSettings(on: admin)
         registerAnalytics(on: admin)
+        registerMail(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

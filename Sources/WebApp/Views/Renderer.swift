@@ -41,6 +41,10 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.geo), named: "geo")
         lib.register(try MustacheTemplate(string: AdminTemplates.eventsLog), named: "events_log")
         lib.register(try MustacheTemplate(string: AdminTemplates.dashboard), named: "dashboard")
+        lib.register(try MustacheTemplate(string: AdminTemplates.outbox), named: "outbox")
+        lib.register(try MustacheTemplate(string: AdminTemplates.outboxMail), named: "outbox_mail")
+        lib.register(try MustacheTemplate(string: AdminTemplates.emailTemplates), named: "email_templates")
+        lib.register(try MustacheTemplate(string: AdminTemplates.mailboxes), named: "mailboxes")
         library = lib
     }
 

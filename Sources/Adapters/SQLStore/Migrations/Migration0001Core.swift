@@ -101,7 +101,9 @@ public let allMigrations: [Migration] = [
     migration0006Rollups,
     migration0007Tickets,
     migration0008CannedAttachments,
+    migration0009Mail,
     migration0010Portal,
     migration0011AnalyticsIndexes,
     migration0013TicketClocks,
+    migration0014Mailboxes,
 ]

@@ -1,0 +1,47 @@
+import Foundation
+
+/// How to reach one IMAP mailbox.
+public struct IMAPAccount: Sendable, Equatable {
+    public enum Security: String, Sendable, CaseIterable {
+        /// Implicit TLS (`imaps://`, usually port 993).
+        case tls
+        /// STARTTLS required (`imap://`, usually port 143).
+        case startTLS = "starttls"
+        /// No encryption: only for a server on localhost.
+        case none
+    }
+    public var host: String
+    public var port: Int
+    public var security: Security
+    public var username: String
+    /// Never logged nor part of an error message.
+    public var password: String
+    public var folder: String
+    /// Off only for test servers with a self-signed certificate.
+    public var verifyPeer: Bool
+    public var timeoutSeconds: Int
+    public init(host: String, port: Int, security: Security, username: String, password: String, folder: String = "INBOX", verifyPeer: Bool = true, timeoutSeconds: Int = 30) {
+        self.host = host; self.port = port; self.security = security; self.username = username; self.password = password; self.folder = folder
+        self.verifyPeer = verifyPeer; self.timeoutSeconds = timeoutSeconds
+    }
+    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// What went wrong talking to a mailbox, in words an admin can act on.
+public struct IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case login, tls, folder, connect, timeout, protocolError = "protocol" }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    public var description: String { message }
+}
+
+/// Reads mail from an IMAP folder by UID (the live adapter speaks IMAP through libcurl).
+public protocol IMAPClient: Sendable {
+    /// The folder's UIDVALIDITY and the UIDs greater than `after`, ascending.
+    func newUIDs(_ account: IMAPAccount, after: Int64) async throws -> (uidValidity: Int64, uids: [Int64])
+    /// The raw message (RFC 5322 bytes) with this UID.
+    func fetch(_ account: IMAPAccount, uid: Int64) async throws -> [UInt8]
+    /// Logs in and opens the folder; throws an `IMAPError` saying what failed.
+    func test(_ account: IMAPAccount) async throws
+}
