@@ -35,7 +35,7 @@ import Testing
     @Test(arguments: Engine.all)
     func passwordResetLinkWorksOnceAndExpires(_ engine: Engine) async throws {
         let smtp = try await SMTPTestServer(user: "opsiq", password: "mailpw")
-        defer { Task { await smtp.stop() } }
+        defer { smtp.stopNow() }
         try await TestDatabase.with(engine) { t in
             let clock = ManualClock(Date())
             let s = try Self.services(t, smtp: smtp, clock: clock)
@@ -85,7 +85,7 @@ import Testing
 
     @Test func invitationCreatesTheMemberWithTheRole() async throws {
         let smtp = try await SMTPTestServer(user: "opsiq", password: "mailpw")
-        defer { Task { await smtp.stop() } }
+        defer { smtp.stopNow() }
         try await TestDatabase.with(.sqlite) { t in
             let clock = ManualClock(Date())
             let s = try Self.services(t, smtp: smtp, clock: clock)

@@ -61,6 +61,18 @@ final class SMTPTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Ends the server at once (SIGKILL) and reaps it; for `defer`, where nothing can be awaited.
+    func stopNow() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit {
+        // A test that forgot to stop its server must not leave it running after the test process exits.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Messages received so far.
     var count: Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("mail").path)) ?? []
