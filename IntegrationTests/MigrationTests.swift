@@ -36,6 +36,26 @@ import Testing
         }
     }
 
+    /// A migrator never goes on without the MariaDB migration lock (one per database): while another connection
+    /// holds it, it waits, and past its patience it stops with an error that says so (nothing applied); once the
+    /// lock is free it migrates. Other test databases migrating on the same server meanwhile do not interfere.
+    @Test func aMigratorWaitsForTheLockAndNeverAppliesWithoutIt() async throws {
+        guard Engine.all.contains(.mariadb) else { return }
+        try await TestDatabase.with(.mariadb, migrate: false) { t in
+            let holder = t.db
+            var runner = MigrationRunner(db: t.db)
+            runner.lockPatienceSeconds = 2
+            try await holder.write { conn in
+                #expect(try await conn.queryFirst("SELECT GET_LOCK(CONCAT('opsiq_migrate.', DATABASE()), 5) AS got")?.optionalInt("got") == 1)
+                await #expect(throws: MigrationError.self) { try await runner.migrate() }
+                let tables = try await conn.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'workspaces'")
+                #expect(tables.isEmpty, "nothing applied without the lock")
+                #expect(try await conn.queryFirst("SELECT RELEASE_LOCK(CONCAT('opsiq_migrate.', DATABASE())) AS released")?.optionalInt("released") == 1)
+            }
+            #expect(try await runner.migrate() == allMigrations.map(\.version))
+        }
+    }
+
     @Test(arguments: Engine.all)
     func refusesAChangedMigration(_ engine: Engine) async throws {
         try await TestDatabase.with(engine, migrate: false) { t in

@@ -10,6 +10,8 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
     case unknownApplied(version: Int, name: String)
     /// A statement failed while applying.
     case failed(version: Int, name: String, statement: Int, underlying: String)
+    /// Another migrator held the migration lock for longer than we wait (MariaDB).
+    case lockUnavailable(seconds: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
             return "the database has migration \(v) (\(n)) which this build does not know: it was migrated by a newer OpsIQ; run that version or restore a backup"
         case .failed(let v, let n, let s, let u):
             return "migration \(v) (\(n)) failed at statement \(s): \(u)"
+        case .lockUnavailable(let s):
+            return "another `opsiq-admin migrate` (or opsiq-web start-up) held the migration lock for more than \(s) s; wait for it to finish, then run the migration again"
         }
     }
 }
@@ -102,6 +106,9 @@ public struct MigrationRunner: Sendable {
         return migrations.filter { !applied.contains($0.version) }.count
     }
 
+    /// How long a migrator waits for another one holding the MariaDB migration lock (default 900 s).
+    public var lockPatienceSeconds = 900
+
     /// Applies every pending migration in order; returns the versions applied. Safe to run concurrently
     /// from several processes (MariaDB: a named lock; SQLite: the write lock) and idempotent.
     @discardableResult
@@ -110,13 +117,23 @@ public struct MigrationRunner: Sendable {
         switch db.dialect {
         case .mariadb:
             return try await db.write { conn in
-                _ = try await conn.query("SELECT GET_LOCK('opsiq_migrate', 120) AS got")
+                // The lock is per database (lock names are server-wide: two installs, or parallel test databases, on one
+                // server must not queue behind each other). GET_LOCK answers 1 when we hold it, 0 when the wait timed
+                // out (another migrator is still applying: DDL on a busy server can take minutes), NULL on an error.
+                // Never go on without it.
+                let patience = lockPatienceSeconds
+                let start = Date()
+                while true {
+                    let got = try await conn.queryFirst("SELECT GET_LOCK(CONCAT('opsiq_migrate.', DATABASE()), ?) AS got", [.int(Int64(min(30, max(1, patience))))]).flatMap { try $0.optionalInt("got") }
+                    if got == 1 { break }
+                    if Date().timeIntervalSince(start) >= Double(patience) { throw MigrationError.lockUnavailable(seconds: patience) }
+                }
                 do {
                     let applied = try await applyPending(on: conn, transactional: false, now: now)
-                    _ = try await conn.query("SELECT RELEASE_LOCK('opsiq_migrate') AS released")
+                    _ = try await conn.query("SELECT RELEASE_LOCK(CONCAT('opsiq_migrate.', DATABASE())) AS released")
                     return applied
                 } catch {
-                    _ = try? await conn.query("SELECT RELEASE_LOCK('opsiq_migrate') AS released")
+                    _ = try? await conn.query("SELECT RELEASE_LOCK(CONCAT('opsiq_migrate.', DATABASE())) AS released")
                     throw error
                 }
             }
