@@ -174,6 +174,7 @@ import Testing
                                                           engaged: tpl.engaged))
                 }
             }
+            events.sort { $0.ts < $1.ts }  // in arrival order
             for part in stride(from: 0, to: events.count, by: 300) { _ = try await store.insert(Array(events[part..<min(part + 300, events.count)]), rules: rules) }
             try await SQLVisitorLookup(db: t.db).attachIdentity(Self.ws, visitorKey: "hot", email: "hot@example.com", customerID: nil, name: "Hot Lead")
 
