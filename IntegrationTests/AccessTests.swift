@@ -46,6 +46,8 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "analytics.live": ([.owner, .fullAdmin, .agentWithDepartment], [:]),
     "analytics.dashboard": ([.owner, .fullAdmin, .agentWithDepartment], ["range": .string("last_30_days")]),
     "analytics.events": ([.owner, .fullAdmin, .agentWithDepartment], ["type": .string("order.completed"), "search": .string("USD")]),
+    "analytics.intent": ([.owner, .fullAdmin, .agentWithDepartment], ["range": .string("last_30_days"), "compare_range": .string("last_7_days"), "intent": .string("buying")]),
+    "analytics.leads": ([.owner, .fullAdmin], ["range": .string("last_30_days"), "min_score": .int(10)]),
     "analytics.geo": ([.owner, .fullAdmin, .agentWithDepartment], ["country": .string("es")]),
     "analytics.top_pages": ([.owner, .fullAdmin, .agentWithDepartment], ["sort": .string("bounce"), "order": .string("asc")]),
     "analytics.visitors": ([.owner, .fullAdmin, .agentWithDepartment], ["search": .string("summer-sale"), "days": .int(30)]),
@@ -339,7 +341,8 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
                                                     ("/admin/api-keys", [.owner, .fullAdmin]), ("/admin/security/failed-logins", [.owner, .fullAdmin]),
                                                     ("/admin/tickets", [.owner, .fullAdmin, .agent]), ("/admin/soon/crm", [.owner, .fullAdmin]),
                                                     ("/admin/visitor-log", [.owner, .fullAdmin, .agent]), ("/admin/sessions", [.owner, .fullAdmin, .agent]),
-                                                    ("/admin/live-feed", [.owner, .fullAdmin, .agent]), ("/admin/top-pages", [.owner, .fullAdmin, .agent]), ("/admin/geo?country=DE", [.owner, .fullAdmin, .agent]), ("/admin/events?type=custom", [.owner, .fullAdmin, .agent]), ("/admin?range=last_30_days", [.owner, .fullAdmin, .agent])]
+                                                    ("/admin/live-feed", [.owner, .fullAdmin, .agent]), ("/admin/top-pages", [.owner, .fullAdmin, .agent]), ("/admin/geo?country=DE", [.owner, .fullAdmin, .agent]), ("/admin/events?type=custom", [.owner, .fullAdmin, .agent]), ("/admin?range=last_30_days", [.owner, .fullAdmin, .agent]),
+                                                    ("/admin/intent?compare=last_7_days&intent=buying", [.owner, .fullAdmin, .agent]), ("/admin/leads?min_score=10", [.owner, .fullAdmin])]
                 for user in [f.owner, f.admin, f.agentA] {
                     let b = BrowserSession()
                     let login = try await b.signIn(client, email: user.email, password: AccessFixture.password)

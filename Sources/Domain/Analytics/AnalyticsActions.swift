@@ -39,6 +39,15 @@ public enum AnalyticsActions {
                  "email": s.email.map { JSONValue.string($0) } ?? .null, "name": s.name.map { JSONValue.string($0) } ?? .null])
     }
 
+    static func intentJSON(_ f: IntentFunnel) -> JSONValue {
+        .object(["sessions": .int(Int64(f.total)), "truncated": .bool(f.truncated), "stages": .array(Intent.allCases.map { i in
+            var o: [String: JSONValue] = ["intent": .string(i.rawValue), "label": .string(i.label), "sessions": .int(Int64(f.count(i)))]
+            if Intent.funnel.contains(i) { o["reached"] = .int(Int64(f.reached(i))) }
+            if let d = f.dropOff(i) { o["drop_off_percent"] = rounded(d) }
+            return .object(o)
+        })])
+    }
+
     public static func register(into r: inout ActionRegistry, analytics: AnalyticsService, lists: any AnalyticsLists) {
         r.register(ActionDefinition(name: "analytics.dashboard", summary: "The Dashboard's figures for a date range: visitors, new and returning, sessions, bounce rate, average time on page, page views, live visitors, threats, trend, heatmap, top sources and browsers.",
                                     scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true, params: rangeParams) { inv in
@@ -120,6 +129,66 @@ public enum AnalyticsActions {
             return .object(["range": rangeJSON(range), "country": country.map { JSONValue.string($0) } ?? .null, "rows": .array(rows.map { g in
                 .object(["value": .string(g.value), "visitors": .int(g.visitors), "sessions": .int(g.sessions), "bounce_rate": rounded(g.bounceRate),
                          "conversion_rate": rounded(g.conversionRate)])
+            })])
+        })
+        r.register(ActionDefinition(name: "analytics.intent", summary: "The Intent funnel: sessions of the range classified as browsing, researching, comparing, buying, support-seeking or bouncing (page patterns in the analytics.intent_* settings), with counts, drop-off, an optional comparison range and each session's class with the rule that decided it.",
+                                    scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
+                                    params: rangeParams + paging + [
+                                        ActionParam("compare_range", .string(maxLength: 20, enumValues: DateRange.Preset.allCases.map(\.rawValue)), "A second range to compare with (custom needs compare_from and compare_to)."),
+                                        ActionParam("compare_from", .string(maxLength: 10, format: "date"), "First day of a custom comparison range."),
+                                        ActionParam("compare_to", .string(maxLength: 10, format: "date"), "Last day of a custom comparison range, inclusive."),
+                                        ActionParam("intent", .string(maxLength: 16, enumValues: Intent.allCases.map(\.rawValue)), "List only the sessions of this class."),
+                                    ]) { inv in
+            let range = try await range(inv, analytics)
+            let ws = inv.workspace!.id
+            let funnel = try await analytics.intentFunnel(ws, range: range, lists: lists)
+            var out: [String: JSONValue] = ["range": rangeJSON(range), "funnel": intentJSON(funnel)]
+            if inv.string("compare_range") != nil || inv.string("compare_from") != nil {
+                let other = try await analytics.range(ws, preset: inv.string("compare_range") ?? "custom", from: inv.string("compare_from"), to: inv.string("compare_to"))
+                let cmp = try await analytics.intentFunnel(ws, range: other, lists: lists)
+                out["compare_range"] = rangeJSON(other)
+                out["compare_funnel"] = intentJSON(cmp)
+            }
+            let (page, per) = (Int(inv.int("page") ?? 1), Int(inv.int("per_page") ?? 50))
+            let wanted = inv.string("intent").flatMap(Intent.init(rawValue:))
+            let list = funnel.sessions.filter { wanted == nil || $0.intent == wanted }
+            out["total"] = .int(Int64(list.count)); out["page"] = .int(Int64(page)); out["per_page"] = .int(Int64(per))
+            out["sessions"] = .array(list.dropFirst((page - 1) * per).prefix(per).map { c in
+                var o = sessionJSON(c.session)
+                if case .object(var d) = o { d["intent"] = .string(c.intent.rawValue); d["reason"] = .string(c.reason); o = .object(d) }
+                return o
+            })
+            return .object(out)
+        })
+        r.register(ActionDefinition(name: "analytics.leads", summary: "Leads of the range: visitors and customers with buying, comparing or support intent, scored 0-100 (recency, frequency, pricing and checkout visits, session duration, chat, return visits) with the breakdown, a High Value flag above 80, a sales tip and the CRM status; highest score first.",
+                                    scope: "analytics.read", roles: [.owner, .fullAdmin], risk: .read, workspaceScoped: true,
+                                    params: rangeParams + paging + [
+                                        ActionParam("min_score", .integer(min: 0, max: 100), "Only leads scoring at least this."),
+                                        ActionParam("visitor", .string(maxLength: 128), "Only this visitor, with their sessions and pages."),
+                                    ]) { inv in
+            let range = try await range(inv, analytics)
+            let (page, per) = (Int(inv.int("page") ?? 1), Int(inv.int("per_page") ?? 50))
+            let minScore = Int(inv.int("min_score") ?? 0)
+            let visitor = inv.string("visitor")
+            let all = try await analytics.leads(inv.workspace!.id, range: range, lists: lists).filter { $0.score >= minScore && (visitor == nil || $0.visitorKey == visitor) }
+            return .object(["range": rangeJSON(range), "total": .int(Int64(all.count)), "page": .int(Int64(page)), "per_page": .int(Int64(per)),
+                            "leads": .array(all.dropFirst((page - 1) * per).prefix(per).map { l in
+                var o: [String: JSONValue] = [
+                    "visitor": .string(l.visitorKey), "email": l.email.map { JSONValue.string($0) } ?? .null, "name": l.name.map { JSONValue.string($0) } ?? .null,
+                    "country": .string(l.country), "city": .string(l.city), "source": .string(l.source), "first_seen": iso(l.firstAt), "last_seen": iso(l.lastAt),
+                    "sessions": .int(Int64(l.sessions.count)), "pricing_views": .int(Int64(l.pricingViews)), "checkout_views": .int(Int64(l.checkoutViews)),
+                    "engaged_seconds": .int(l.engagedMs / 1000), "converted": .bool(l.converted), "score": .int(Int64(l.score)), "high_value": .bool(l.highValue),
+                    "score_breakdown": .array(l.parts.map { .object(["part": .string($0.name), "points": .int(Int64($0.points)), "max": .int(Int64($0.max)), "detail": .string($0.detail)]) }),
+                    "tip": .string(l.tip), "crm_status": .string("not_yet"),
+                ]
+                if visitor != nil {
+                    o["session_list"] = .array(l.sessions.map { c in
+                        var j = sessionJSON(c.session)
+                        if case .object(var d) = j { d["intent"] = .string(c.intent.rawValue); d["reason"] = .string(c.reason); j = .object(d) }
+                        return j
+                    })
+                }
+                return .object(o)
             })])
         })
         r.register(ActionDefinition(name: "analytics.events", summary: "The Events log: every tracked event with its metadata, newest first, filtered by type or custom event name and a keyword (URL, email, property values).",

@@ -151,6 +151,16 @@ public protocol AnalyticsLists: Sendable {
     /// (pageview, custom…) or a custom event's name; `search` the URL, the name, the properties or the email.
     func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
         -> (rows: [(event: TrackedEvent, email: String?)], total: Int)
+    /// Sessions started in [from, to) (bots left out), newest first, each with the page paths viewed in it and how often
+    /// (for the Intent funnel and Leads).
+    func sessionPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [SessionPages]
+}
+
+/// A session with the pages viewed in it: path → views.
+public struct SessionPages: Sendable, Equatable {
+    public var session: SessionRow
+    public var pages: [String: Int]
+    public init(session: SessionRow, pages: [String: Int]) { self.session = session; self.pages = pages }
 }
 
 /// One page on Top pages. Views, engaged time and the previous period's views come from the hourly rollups;

@@ -60,13 +60,13 @@ struct AdminRoutes: Sendable {
                        NavItem(label: "Sessions", slug: "sessions", built: true, adminOnly: false, spec: "10-analytics: Sessions"),
                        NavItem(label: "Top pages", slug: "top-pages", built: true, adminOnly: false, spec: "10-analytics: Top pages"),
                        NavItem(label: "Geo intelligence", slug: "geo", built: true, adminOnly: false, spec: "10-analytics: Geo intelligence"),
-                       NavItem(label: "Intent funnel", slug: "intent", built: false, adminOnly: false, spec: "10-analytics: Intent funnel"),
+                       NavItem(label: "Intent funnel", slug: "intent", built: true, adminOnly: false, spec: "10-analytics: Intent funnel"),
                        NavItem(label: "Events log", slug: "events", built: true, adminOnly: false, spec: "10-analytics: Events log"),
                        NavItem(label: "Session replay", slug: "replay", built: false, adminOnly: false, spec: "10-analytics: Session replay"),
                        NavItem(label: "A/B experiments", slug: "experiments", built: false, adminOnly: true, spec: "10-analytics: A/B experiments"),
                        NavItem(label: "JavaScript errors", slug: "js-errors", built: false, adminOnly: false, spec: "10-analytics: JavaScript errors")]),
         ("Sales", [NavItem(label: "Sales", slug: "sales", built: false, adminOnly: true, spec: "20-sales: Sales and conversions"),
-                   NavItem(label: "Leads", slug: "leads", built: false, adminOnly: true, spec: "20-sales: Leads")]),
+                   NavItem(label: "Leads", slug: "leads", built: true, adminOnly: true, spec: "20-sales: Leads")]),
         ("CRM", [NavItem(label: "CRM home", slug: "crm", built: false, adminOnly: true, spec: "30-crm: The AI CRM home screen"),
                  NavItem(label: "Contacts", slug: "contacts", built: false, adminOnly: true, spec: "30-crm: Contacts, companies and deals"),
                  NavItem(label: "Pipeline", slug: "pipeline", built: false, adminOnly: true, spec: "30-crm: The pipeline"),
@@ -216,6 +216,8 @@ struct AdminRoutes: Sendable {
         registerTickets(on: admin)
         registerSupportSettings(on: admin)
         registerAnalytics(on: admin)
+        registerIntent(on: admin)
+        registerLeads(on: admin)
         registerMail(on: admin)
 
         admin.get("team") { request, ctx -> Response in

@@ -40,6 +40,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.topPages), named: "top_pages")
         lib.register(try MustacheTemplate(string: AdminTemplates.geo), named: "geo")
         lib.register(try MustacheTemplate(string: AdminTemplates.eventsLog), named: "events_log")
+        lib.register(try MustacheTemplate(string: AdminTemplates.intent), named: "intent")
+        lib.register(try MustacheTemplate(string: AdminTemplates.leads), named: "leads")
         lib.register(try MustacheTemplate(string: AdminTemplates.dashboard), named: "dashboard")
         lib.register(try MustacheTemplate(string: AdminTemplates.outbox), named: "outbox")
         lib.register(try MustacheTemplate(string: AdminTemplates.outboxMail), named: "outbox_mail")
