@@ -323,4 +323,74 @@ import Testing
             #expect(r.imported == [.ignored("sent by this mailbox or OpsIQ itself")])
         } }
     }
+
+    /// Logins Dovecot recorded so far (one per IMAP connection).
+    /// Waits a moment first: Dovecot's log process writes the line shortly after the login.
+    static func logins(_ imap: IMAPTestServer) async throws -> Int {
+        try await Task.sleep(nanoseconds: 400_000_000)
+        return imap.log.components(separatedBy: "\n").filter { $0.contains("imap-login: Info: Login: user=<") }.count
+    }
+
+    @Test func batchFetchReadsManyMessagesOverOneLogin() async throws {
+        let imap = try await IMAPTestServer(users: ["support": "supportpw"])
+        do {
+            for n in 1...4 {
+                try imap.append("support", "supportpw", "From: c\(n)@customer.example\nSubject: Batch \(n)\nMessage-ID: <b\(n)@customer.example>\n\nbody \(n)\n")
+            }
+            let client = CurlIMAPClient()
+            var before = try await Self.logins(imap)
+            let listed = try await client.newUIDs(imap.account("support", "supportpw"), after: 1)
+            #expect(listed.uids == [2, 3, 4] && listed.uidValidity > 0)
+            var now = try await Self.logins(imap)
+            #expect(now - before == 1, "STATUS and SEARCH over one connection:\n\(imap.log)")
+            before = try await Self.logins(imap)
+            let got = try await client.fetch(imap.account("support", "supportpw"), uids: [3, 1, 4, 2])
+            #expect(got.map(\.uid) == [3, 1, 4, 2], "in the order asked")
+            for m in got {
+                let text = String(decoding: m.raw, as: UTF8.self)
+                #expect(text.contains("Subject: Batch \(m.uid)\r\n") && text.contains("body \(m.uid)"), "\(text)")
+            }
+            now = try await Self.logins(imap)
+            #expect(now - before == 1, "four messages over one connection")
+            // STARTTLS sessions are reused the same way; a wrong password still says so.
+            let plain = try await client.fetch(imap.account("support", "supportpw", security: .startTLS), uids: [1, 2])
+            now = try await Self.logins(imap)
+            #expect(plain.count == 2 && now - before == 2)
+            await #expect(throws: IMAPError.self) { try await client.fetch(imap.account("support", "bad-password"), uids: [1]) }
+            await client.shutdown()
+        } catch { await imap.stop(); throw error }
+        await imap.stop()
+    }
+
+    @Test(arguments: Engine.all)
+    func pollerFetchesInChunksOverFewConnectionsAndKeepsItsPlace(_ engine: Engine) async throws {
+        try await Self.withServers { smtp, imap in try await TestDatabase.with(engine) { t in
+            var (f, mb, id) = try await Self.setUp(t, smtp: smtp, imap: imap)
+            let ws = f.siteA.id
+            for n in 1...7 {
+                try imap.append("support", "supportpw", "From: c\(n)@customer.example\nSubject: Order \(n)\nMessage-ID: <o\(n)@customer.example>\n\nwhere is order \(n)\n")
+            }
+            mb.fetchChunk = 3
+            mb.batch = 5
+            var before = try await Self.logins(imap)
+            var r = try await mb.poll(ws, id: id, ownAddresses: Self.own)
+            #expect(r.error == nil && r.imported == (1...5).map { .created(number: Int64($0), acknowledged: true) }, "\(r)")
+            // STATUS and SEARCH over one connection, then two sessions of fetches (3 + 2), not one per message.
+            var now = try await Self.logins(imap)
+            #expect(now - before == 3, "\(now - before) logins")
+            var stored = try await mb.get(ws, id: id)
+            #expect(stored.lastUID == 5 && stored.lastError == nil)
+            before = try await Self.logins(imap)
+            r = try await mb.poll(ws, id: id, ownAddresses: Self.own)
+            #expect(r.imported == [.created(number: 6, acknowledged: true), .created(number: 7, acknowledged: true)], "\(r)")
+            now = try await Self.logins(imap)
+            #expect(now - before == 2, "\(now - before) logins")
+            stored = try await mb.get(ws, id: id)
+            #expect(stored.lastUID == 7)
+            let t7 = try await f.services.tickets.get(ws, number: 7, includeInternal: false, scope: .everything)
+            #expect(t7.ticket.subject == "Order 7" && t7.messages[0].body == "where is order 7")
+            r = try await mb.poll(ws, id: id, ownAddresses: Self.own)
+            #expect(r.imported.isEmpty && r.error == nil)
+        } }
+    }
 }

@@ -5,9 +5,10 @@ import Ports
 
 private let imapCurlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
-/// The live `IMAPClient`: IMAP over libcurl, one connection per call, on the client's own thread
-/// pool (curl blocks). `STATUS` gives UIDVALIDITY, `UID SEARCH UID n:*` the new UIDs, and a
-/// `;UID=n` URL fetches one message. The password never reaches a log line or an error.
+/// The live `IMAPClient`: IMAP over libcurl, one connection per call (the easy handle is reused
+/// within a call), on the client's own thread pool (curl blocks). `STATUS` gives UIDVALIDITY,
+/// `UID SEARCH UID n:*` the new UIDs (both over one connection), and a `;UID=n` URL fetches one
+/// message; a batch fetch sends them all on one logged-in connection. The password never reaches a log line or an error.
 public final class CurlIMAPClient: IMAPClient {
     private let threadPool: NIOThreadPool
 
@@ -21,10 +22,16 @@ public final class CurlIMAPClient: IMAPClient {
     public func shutdown() async { try? await threadPool.shutdownGracefully() }
 
     private func run(_ account: IMAPAccount, path: String, command: String?) async throws -> [UInt8] {
-        let exchange = IMAPCurlExchange(account: account, path: path, command: command)
-        let result: Result<[UInt8], IMAPError>
+        try await onPool {
+            let session = IMAPCurlExchange(account: account)
+            return session.perform(path: path, command: command)
+        }
+    }
+
+    private func onPool<T: Sendable>(_ work: @escaping @Sendable () -> Result<T, IMAPError>) async throws -> T {
+        let result: Result<T, IMAPError>
         do {
-            result = try await threadPool.runIfActive { exchange.perform() }
+            result = try await threadPool.runIfActive(work)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw IMAPError(.connect, "the IMAP client is shut down")
@@ -41,11 +48,22 @@ public final class CurlIMAPClient: IMAPClient {
     }
 
     public func newUIDs(_ account: IMAPAccount, after: Int64) async throws -> (uidValidity: Int64, uids: [Int64]) {
-        let status = String(decoding: try await run(account, path: "", command: "STATUS \(Self.quoted(account.folder)) (UIDVALIDITY UIDNEXT MESSAGES)"), as: UTF8.self)
+        // STATUS and SEARCH over one connection.
+        let (statusBytes, searchBytes) = try await onPool { () -> Result<([UInt8], [UInt8]), IMAPError> in
+            let session = IMAPCurlExchange(account: account)
+            let status: [UInt8]
+            switch session.perform(path: "", command: "STATUS \(Self.quoted(account.folder)) (UIDVALIDITY UIDNEXT MESSAGES)") {
+            case .success(let b): status = b
+            case .failure(let e): return .failure(e)
+            }
+            guard Self.number(after: "UIDVALIDITY", in: String(decoding: status, as: UTF8.self)) != nil else { return .success((status, [])) }
+            return session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*").map { (status, $0) }
+        }
+        let status = String(decoding: statusBytes, as: UTF8.self)
         guard let validity = Self.number(after: "UIDVALIDITY", in: status) else {
             throw IMAPError(.protocolError, "IMAP server \(account.endpoint) sent no UIDVALIDITY for folder \(account.folder)")
         }
-        let search = String(decoding: try await run(account, path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*"), as: UTF8.self)
+        let search = String(decoding: searchBytes, as: UTF8.self)
         var uids: [Int64] = []
         for line in search.split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
             uids += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -58,6 +76,25 @@ public final class CurlIMAPClient: IMAPClient {
         try await run(account, path: Self.folderPath(account.folder) + "/;UID=\(uid)", command: nil)
     }
 
+    /// All of them over one connection: the easy handle is reused, so libcurl logs in and selects
+    /// the folder once and then sends one `UID FETCH` per message on the open connection.
+    public func fetch(_ account: IMAPAccount, uids: [Int64]) async throws -> [IMAPMessage] {
+        guard !uids.isEmpty else { return [] }
+        let path = Self.folderPath(account.folder)
+        return try await onPool {
+            let session = IMAPCurlExchange(account: account)
+            var out: [IMAPMessage] = []
+            out.reserveCapacity(uids.count)
+            for uid in uids {
+                switch session.perform(path: path + "/;UID=\(uid)", command: nil) {
+                case .success(let raw): out.append(IMAPMessage(uid: uid, raw: raw))
+                case .failure(let e): return .failure(e)
+                }
+            }
+            return .success(out)
+        }
+    }
+
     public func test(_ account: IMAPAccount) async throws {
         _ = try await newUIDs(account, after: Int64.max - 1)
     }
@@ -68,33 +105,36 @@ public final class CurlIMAPClient: IMAPClient {
     }
 }
 
-/// One blocking libcurl IMAP request; the C callbacks reach it through the user-data pointer.
-private final class IMAPCurlExchange: @unchecked Sendable {
-    // @unchecked: used by one thread at a time.
+/// Blocking libcurl IMAP requests on one easy handle, so the connection (logged in, folder selected)
+/// stays open from one request to the next; the C callbacks reach it through the user-data pointer.
+private final class IMAPCurlExchange {
+    // Used by one thread at a time, and only inside one thread-pool work item.
     let account: IMAPAccount
-    let path: String
-    let command: String?
     var body: [UInt8] = []
     /// The last tagged NO/BAD line the server sent (why a command failed).
     var refusal: String?
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var handle: UnsafeMutableRawPointer?
 
-    init(account: IMAPAccount, path: String, command: String?) {
-        self.account = account; self.path = path; self.command = command
+    init(account: IMAPAccount) {
+        self.account = account
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
 
-    deinit { errorBuffer.deallocate() }
+    deinit {
+        if let handle { curl_easy_cleanup(handle) }
+        errorBuffer.deallocate()
+    }
 
-    func perform() -> Result<[UInt8], IMAPError> {
+    /// The handle with everything but the URL and the command set (once per session).
+    private func prepared() -> Result<UnsafeMutableRawPointer, IMAPError> {
+        if let handle { return .success(handle) }
         guard imapCurlGlobalInit == CURLE_OK, let handle = curl_easy_init() else { return .failure(IMAPError(.connect, "libcurl could not be initialised")) }
-        defer { curl_easy_cleanup(handle) }
+        self.handle = handle
         let this = Unmanaged.passUnretained(self).toOpaque()
         var setup = CURLE_OK
         func set(_ code: CURLcode) { if setup == CURLE_OK { setup = code } }
-        let scheme = account.security == .tls ? "imaps" : "imap"
-        set(opsiq_curl_set_str(handle, CURLOPT_URL, "\(scheme)://\(account.endpoint)/\(path)"))
         set(opsiq_curl_set_str(handle, CURLOPT_PROTOCOLS_STR, "imap,imaps"))
         set(opsiq_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
         set(opsiq_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, account.timeoutSeconds))
@@ -105,7 +145,6 @@ private final class IMAPCurlExchange: @unchecked Sendable {
         set(opsiq_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer))
         set(opsiq_curl_set_str(handle, CURLOPT_USERNAME, account.username))
         set(opsiq_curl_set_str(handle, CURLOPT_PASSWORD, account.password))
-        if let command { set(opsiq_curl_set_str(handle, CURLOPT_CUSTOMREQUEST, command)) }
         set(opsiq_curl_set_write_cb(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
             guard let data, let user else { return 0 }
             Unmanaged<IMAPCurlExchange>.fromOpaque(user).takeUnretainedValue().body += UnsafeRawBufferPointer(start: data, count: size * count)
@@ -125,6 +164,24 @@ private final class IMAPCurlExchange: @unchecked Sendable {
         })
         set(opsiq_curl_set_ptr(handle, CURLOPT_DEBUGDATA, this))
         set(opsiq_curl_set_long(handle, CURLOPT_VERBOSE, 1))
+        guard setup == CURLE_OK else { return .failure(IMAPError(.protocolError, "libcurl refused an IMAP option: \(String(cString: curl_easy_strerror(setup)))")) }
+        return .success(handle)
+    }
+
+    /// One request: `path` is the folder (and `;UID=n`) part of the URL, `command` a custom IMAP
+    /// command (nil: fetch what the URL names). Reuses the session's open connection when there is one.
+    func perform(path: String, command: String?) -> Result<[UInt8], IMAPError> {
+        let handle: UnsafeMutableRawPointer
+        switch prepared() {
+        case .success(let h): handle = h
+        case .failure(let e): return .failure(e)
+        }
+        body = []
+        refusal = nil
+        errorBuffer[0] = 0
+        let scheme = account.security == .tls ? "imaps" : "imap"
+        var setup = opsiq_curl_set_str(handle, CURLOPT_URL, "\(scheme)://\(account.endpoint)/\(path)")
+        if setup == CURLE_OK { setup = opsiq_curl_set_str(handle, CURLOPT_CUSTOMREQUEST, command) }
         guard setup == CURLE_OK else { return .failure(IMAPError(.protocolError, "libcurl refused an IMAP option: \(String(cString: curl_easy_strerror(setup)))")) }
         let code = withExtendedLifetime(self) { curl_easy_perform(handle) }
         if code == CURLE_OK { return .success(body) }

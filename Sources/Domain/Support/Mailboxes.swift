@@ -38,6 +38,9 @@ public struct Mailboxes: Sendable {
     public var verifyPeer = true
     /// Messages imported per mailbox per poll; the rest wait for the next poll.
     public var batch = 200
+    /// Messages fetched over one IMAP session (one login and folder selection) before they are imported
+    /// (bounds the memory a poll holds: a chunk of messages is in memory at once).
+    public var fetchChunk = 25
 
     public static let pollJobKind = "mail.poll"
     public static let dispatchJobKind = "mail.poll_due"
@@ -159,12 +162,18 @@ public struct Mailboxes: Sendable {
             validity = listed.uidValidity
             var own = ownAddresses
             own.insert(m.address.lowercased())
-            for uid in listed.uids.prefix(batch) {
-                let raw = try await imap.fetch(acct, uid: uid)
-                let mail = parser.parse(raw)
-                result.imported.append(try await importer.importMail(ws, mail, departmentID: m.departmentID, ownAddresses: own))
-                lastUID = uid
-                try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
+            let wanted = Array(listed.uids.prefix(batch))
+            var start = 0
+            while start < wanted.count {
+                // A chunk of messages over one IMAP session, then imported one by one.
+                let chunk = Array(wanted[start..<min(start + fetchChunk, wanted.count)])
+                start += chunk.count
+                for message in try await imap.fetch(acct, uids: chunk) {
+                    let mail = parser.parse(message.raw)
+                    result.imported.append(try await importer.importMail(ws, mail, departmentID: m.departmentID, ownAddresses: own))
+                    lastUID = message.uid
+                    try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
+                }
             }
             try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
         } catch let e as IMAPError {

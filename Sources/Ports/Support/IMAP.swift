@@ -36,12 +36,31 @@ public struct IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// One fetched message: its UID and raw RFC 5322 bytes.
+public struct IMAPMessage: Sendable, Equatable {
+    public var uid: Int64
+    public var raw: [UInt8]
+    public init(uid: Int64, raw: [UInt8]) { self.uid = uid; self.raw = raw }
+}
+
 /// Reads mail from an IMAP folder by UID (the live adapter speaks IMAP through libcurl).
 public protocol IMAPClient: Sendable {
     /// The folder's UIDVALIDITY and the UIDs greater than `after`, ascending.
     func newUIDs(_ account: IMAPAccount, after: Int64) async throws -> (uidValidity: Int64, uids: [Int64])
     /// The raw message (RFC 5322 bytes) with this UID.
     func fetch(_ account: IMAPAccount, uid: Int64) async throws -> [UInt8]
+    /// The raw messages with these UIDs, in the order given, over one session where the client can
+    /// (one login and folder selection for the lot, not one per message).
+    func fetch(_ account: IMAPAccount, uids: [Int64]) async throws -> [IMAPMessage]
     /// Logs in and opens the folder; throws an `IMAPError` saying what failed.
     func test(_ account: IMAPAccount) async throws
+}
+
+extension IMAPClient {
+    /// One fetch per message (clients without a session of their own).
+    public func fetch(_ account: IMAPAccount, uids: [Int64]) async throws -> [IMAPMessage] {
+        var out: [IMAPMessage] = []
+        for uid in uids { out.append(IMAPMessage(uid: uid, raw: try await fetch(account, uid: uid))) }
+        return out
+    }
 }
