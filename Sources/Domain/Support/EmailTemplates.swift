@@ -74,19 +74,7 @@ public struct EmailTemplates: Sendable {
     // MARK: - Rendering
 
     public static func escapeHTML(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
+        HTML.escape(s)
     }
 
     /// Plain text as HTML: escaped, blank lines start paragraphs, single newlines become `<br>`.

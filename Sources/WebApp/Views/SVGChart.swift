@@ -1,23 +1,12 @@
 import Foundation
+import Domain
 
 /// Server-rendered SVG charts for the analytics pages: no JavaScript, no build chain. Every chart is an
 /// `<svg role="img">` with a `<title>` and `<desc>` (read by screen readers) and a `<title>` on each mark
 /// (the tooltip). All text that goes in is escaped here, so templates may insert the result unescaped.
 enum SVGChart {
     static func esc(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
+        HTML.escape(s)
     }
 
     static func num(_ x: Double) -> String { String(format: "%.1f", x) }
