@@ -88,6 +88,21 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "mailboxes.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
     "mailboxes.test": ([.owner, .fullAdmin], ["id": .int(999_999)]),
     "mailboxes.poll": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "events.catalog": ([.owner, .fullAdmin, .agentWithDepartment, .agentWithout], [:]),
+    "events.list": ([.owner, .fullAdmin, .agentWithDepartment], ["since_id": .int(0)]),
+    "crm.events.catalog": ([.owner, .fullAdmin, .agentWithDepartment, .agentWithout], [:]),
+    "crm.events.list": ([.owner, .fullAdmin, .agentWithDepartment], ["limit": .int(10)]),
+    "automations.list": ([.owner, .fullAdmin], [:]),
+    "automations.get": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "automations.save": ([.owner, .fullAdmin], ["name": .string("Ping"), "trigger": .object(["kind": .string("manual")]),
+                                                "steps": .array([.object(["action": .string("tickets.list"), "params": .object([:])])])]),
+    "automations.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "automations.run": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "automations.dry_run": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "automations.runs": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "automations.send_webhook": ([.owner, .fullAdmin], ["url": .string("https://hooks.example.com/x"), "body": .object(["text": .string("hi")])]),
+    "automations.send_email": ([.owner, .fullAdmin], ["to": .string("boss@example.com"), "subject": .string("Digest"), "text": .string("Numbers")]),
+    "connectors.webhook_secret.set": ([.owner, .fullAdmin], ["slug": .string("stripe"), "secret": .string("")]),
 ]
 
 

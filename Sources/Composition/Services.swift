@@ -80,6 +80,12 @@ public struct Services: Sendable {
     public let enrichment: Enrichment
     /// Required by the first-run setup form; derived from the master key so every web process agrees.
     public let setupToken: String
+    /// Automations (Developer > Triggers): triggers, conditions, steps, run log.
+    public let automations: Automations
+    /// Inbound platform webhooks (`/connectors.php?slug=stripe`).
+    public let platformWebhooks: PlatformWebhooks
+    /// The client automation steps send webhooks with (SSRF-guarded; tests put a loopback client here).
+    public let automationHTTP: OutboundHTTPRef
 
     /// Builds the services for `config`. Opening MariaDB is lazy, so this succeeds while the database is down.
     public static func build(config: AppConfig, logger: Logger, clock: any TimeSource = SystemClock(),
@@ -214,7 +220,23 @@ public struct Services: Sendable {
         TicketPortal.register(into: &registry, portal: self.portal)
         MailActions.register(into: &registry, templates: emailTemplates, outbox: mailOutbox, tickets: tickets, db: db, settings: settings)
         MailboxActions.register(into: &registry, mailboxes: mailboxes, tickets: tickets, ownAddresses: [config.mailFrom.email.lowercased()])
+        // Automations run steps from the finished registry, which they are part of: it is handed over below.
+        let registryRef = ActionRegistryRef()
+        let automations = Automations(db: db, store: SQLAutomationStore(), workspaces: workspaces, outbox: outbox, jobs: jobs, settings: settings, tickets: tickets,
+                                      secrets: secrets, digests: digests, clock: clock, random: random, registry: registryRef, baseURL: config.baseURL)
+        self.automations = automations
+        let automationHTTP = OutboundHTTPRef()
+        self.automationHTTP = automationHTTP
+        EventActions.register(into: &registry, outbox: outbox, db: db)
+        AutomationActions.register(into: &registry, automations: automations)
+        AutomationSteps.register(into: &registry, http: { automationHTTP.client },
+                                 mail: AutomationSteps.Mail(store: mailOutbox, jobs: jobs, db: db, from: config.mailFrom, smtpConfigured: self.mailer != nil,
+                                                            clock: clock, random: random))
+        let platformWebhooks = PlatformWebhooks(db: db, store: SQLPlatformWebhookStore(), workspaces: workspaces, outbox: outbox, secrets: secrets, digests: digests, clock: clock)
+        self.platformWebhooks = platformWebhooks
+        PlatformWebhooks.register(into: &registry, webhooks: platformWebhooks)
         self.actions = registry
+        registryRef.set(registry)
     }
 
     public var domainLog: any DomainLog { SwiftLogDomainLog(logger: logger) }
@@ -242,6 +264,19 @@ public struct Services: Sendable {
                 throw PermanentJobFailure(m)  // the mailbox was deleted meanwhile
             }
         }
+        let automations = self.automations
+        h.register(Automations.runJobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in
+            let p = try JSONValue.parse(ctx.job.payload)
+            guard let ws = p["workspace_id"]?.intValue.map(WorkspaceID.init), let run = p["run_id"]?.intValue else {
+                throw PermanentJobFailure("automation job \(ctx.job.id) has a malformed payload")
+            }
+            try await automations.execute(ws, runID: run, attempt: ctx.job.attempts, maxAttempts: ctx.job.maxAttempts)
+        }
+        h.register(Automations.scheduleJobKind) { ctx in
+            guard let tick = try JSONValue.parse(ctx.job.payload)["tick"]?.intValue else { throw PermanentJobFailure("schedule job \(ctx.job.id) has no tick") }
+            try await automations.dispatchSchedules(tick: Date(epochMillis: tick))
+        }
+        h.register(Automations.eventsJobKind) { _ in try await automations.dispatchEvents() }
         if let mailer {
             let outbox = OutboxMailSender(db: db, store: mailOutbox, mailer: mailer, clock: clock)
             h.register(TicketMailer.jobKind, policy: RetryPolicy(base: 30, factor: 3, cap: 3600, jitter: 0.3)) { ctx in try await outbox.run(ctx) }
@@ -263,7 +298,7 @@ public struct Services: Sendable {
 
     /// The periodic tasks every scheduler runs.
     public func periodicTasks() -> [PeriodicTask] {
-        Maintenance.periodicTasks()
+        Maintenance.periodicTasks() + Automations.periodicTasks
     }
 
     public func makeRunner(workerID: String, concurrency: Int? = nil) -> JobRunner {

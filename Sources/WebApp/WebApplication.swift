@@ -24,6 +24,7 @@ func buildRouter(services: Services, schema: SchemaState) throws -> Router<AppCo
     AttachmentRoutes(services: services).register(on: router)
     BeaconRoutes(services: services).register(on: router)
     PortalRoutes(services: services).register(on: router)
+    HookRoutes(services: services).register(on: router)
     // The tracking widget, at the path customers already paste (/widget.php) and at /widget.js;
     // ScriptPathMiddleware also serves it at each site's custom path.
     for path in ["/widget.php", "/widget.js"] {

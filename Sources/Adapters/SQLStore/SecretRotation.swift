@@ -13,6 +13,8 @@ public struct SealedColumn: Sendable {
         SealedColumn(table: "workspaces", key: "id", column: "site_secret_enc"),
         SealedColumn(table: "users", key: "id", column: "totp_secret_enc"),
         SealedColumn(table: "mailboxes", key: "id", column: "password_sealed"),
+        SealedColumn(table: "automations", key: "id", column: "hook_secret_sealed"),
+        SealedColumn(table: "platform_webhook_secrets", key: "id", column: "secret_sealed"),
     ]
 }
 

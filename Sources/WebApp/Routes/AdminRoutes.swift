@@ -85,7 +85,8 @@ struct AdminRoutes: Sendable {
                         NavItem(label: "Marketplace", slug: "marketplace", built: false, adminOnly: true, spec: "60-connectors: Connector marketplace")]),
         ("Developer", [NavItem(label: "API keys", slug: "api-keys", built: true, adminOnly: true, spec: "70-developer: API keys"),
                        NavItem(label: "Webhooks", slug: "webhooks", built: false, adminOnly: true, spec: "70-developer: Webhooks"),
-                       NavItem(label: "Triggers", slug: "triggers", built: false, adminOnly: true, spec: "70-developer: Triggers cookbook")]),
+                       NavItem(label: "Triggers", slug: "triggers", built: true, adminOnly: true, spec: "70-developer: Triggers cookbook"),
+                       NavItem(label: "Event types", slug: "event-catalog", built: true, adminOnly: true, spec: "70-developer: How data flows through OpsIQ")]),
         ("Settings", [NavItem(label: "Sites", slug: "sites", built: true, adminOnly: true, spec: "80-settings: Your sites"),
                       NavItem(label: "Team", slug: "team", built: true, adminOnly: true, spec: "80-settings: Managing your team"),
                       NavItem(label: "Security", slug: "security", built: true, adminOnly: false, spec: "80-settings: Security and access"),
@@ -219,6 +220,7 @@ struct AdminRoutes: Sendable {
         registerIntent(on: admin)
         registerLeads(on: admin)
         registerMail(on: admin)
+        registerAutomations(on: admin)
 
         admin.get("team") { request, ctx -> Response in
             guard ctx.identity!.user.role != .agent else { return try await forbidden(ctx, title: "Team") }

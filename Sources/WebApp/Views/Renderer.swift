@@ -47,6 +47,9 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.outboxMail), named: "outbox_mail")
         lib.register(try MustacheTemplate(string: AdminTemplates.emailTemplates), named: "email_templates")
         lib.register(try MustacheTemplate(string: AdminTemplates.mailboxes), named: "mailboxes")
+        lib.register(try MustacheTemplate(string: AdminTemplates.automations), named: "automations")
+        lib.register(try MustacheTemplate(string: AdminTemplates.automationEdit), named: "automation_edit")
+        lib.register(try MustacheTemplate(string: AdminTemplates.eventCatalog), named: "event_catalog")
         library = lib
     }
 
