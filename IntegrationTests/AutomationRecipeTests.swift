@@ -83,10 +83,10 @@ import Testing
     @Test(arguments: Engine.all)
     func bigStripeOrdersNotifySlack(_ engine: Engine) async throws {
         try await TestDatabase.with(engine) { t in
-            let f = try await AccessFixture.make(t)
+            // The real SSRF-guarded client, with loopback allowed the way an operator allows an internal receiver.
+            let f = try await AccessFixture.make(t, env: ["OPSIQ_OUTBOUND_ALLOW": "127.0.0.1/32", "OPSIQ_OUTBOUND_ALLOW_HTTP": "true"])
             let slack = try LoopbackHTTPReceiver()
             defer { slack.stop() }
-            f.services.automationHTTP.set(LoopbackHTTPClient())
             let secret = "whsec_recipe_secret_abcdef0123"
             _ = try await f.invoke("connectors.webhook_secret.set", as: try await f.actor(f.owner), site: f.siteA, ["slug": .string("stripe"), "secret": .string(secret)])
             let a = try await f.save([

@@ -1,12 +1,12 @@
 import Foundation
-import Ports
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A tiny HTTP/1.1 receiver on 127.0.0.1 (a stand-in for Slack's incoming webhook and the like):
-/// it records each request and answers with the next scripted status (then 200).
+/// it records each request and answers with the next scripted status (then 200). Automation tests
+/// reach it through the real SSRF-guarded client with 127.0.0.1 on the operator allow-list.
 final class LoopbackHTTPReceiver: Sendable {
     struct Received: Sendable, Equatable {
         var method: String
@@ -97,47 +97,5 @@ final class LoopbackHTTPReceiver: Sendable {
         guard d.count >= 4 else { return nil }
         for i in 0...(d.count - 4) where d[i] == 13 && d[i + 1] == 10 && d[i + 2] == 13 && d[i + 3] == 10 { return i }
         return nil
-    }
-}
-
-/// A minimal HTTP client for `http://127.0.0.1:PORT/…` only, standing in for the SSRF-guarded libcurl
-/// client in these tests (it refuses every other address, as the guard would refuse loopback by default).
-struct LoopbackHTTPClient: OutboundHTTPClient {
-    func send(_ request: OutboundRequest) async throws(OutboundHTTPError) -> OutboundResponse {
-        guard request.url.hasPrefix("http://127.0.0.1:") else {
-            throw .blockedAddress(host: request.url, address: "?", reason: "the test client reaches 127.0.0.1 only")
-        }
-        let rest = request.url.dropFirst("http://127.0.0.1:".count)
-        let portText = rest.prefix { $0.isNumber }
-        guard let port = UInt16(portText) else { throw .invalidURL(request.url) }
-        let path = rest.dropFirst(portText.count).isEmpty ? "/" : String(rest.dropFirst(portText.count))
-        let started = Date()
-        let result: (Int, [UInt8])? = await Task.detached { () -> (Int, [UInt8])? in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard ok == 0 else { return nil }
-            var head = "\(request.method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(request.body.count)\r\nConnection: close\r\n"
-            for (k, v) in request.headers { head += "\(k): \(v)\r\n" }
-            let bytes = Array((head + "\r\n").utf8) + request.body
-            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            var data: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = recv(fd, &buf, buf.count, 0)
-                if n <= 0 { break }
-                data += buf[0..<n]
-            }
-            let text = String(decoding: data, as: UTF8.self)
-            guard let line = text.split(separator: "\r\n").first, let status = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-            let body = text.range(of: "\r\n\r\n").map { Array(text[$0.upperBound...].utf8) } ?? []
-            return (status, body)
-        }.value
-        guard let r = result else { throw .connectionRefused("127.0.0.1:\(port)") }
-        return OutboundResponse(status: r.0, headers: [:], body: r.1, truncated: false, remoteAddress: "127.0.0.1", duration: Date().timeIntervalSince(started))
     }
 }

@@ -86,7 +86,7 @@ public struct Services: Sendable {
     public let automations: Automations
     /// Inbound platform webhooks (`/connectors.php?slug=stripe`).
     public let platformWebhooks: PlatformWebhooks
-    /// The client automation steps send webhooks with (SSRF-guarded; tests put a loopback client here).
+    /// The client automation steps send webhooks with: `outboundHTTP` (SSRF-guarded) unless a test swaps it.
     public let automationHTTP: OutboundHTTPRef
 
     /// Builds the services for `config`. Opening MariaDB is lazy, so this succeeds while the database is down.
@@ -228,7 +228,7 @@ public struct Services: Sendable {
         let automations = Automations(db: db, store: SQLAutomationStore(), workspaces: workspaces, outbox: outbox, jobs: jobs, settings: settings, tickets: tickets,
                                       secrets: secrets, digests: digests, clock: clock, random: random, registry: registryRef, baseURL: config.baseURL)
         self.automations = automations
-        let automationHTTP = OutboundHTTPRef()
+        let automationHTTP = OutboundHTTPRef(self.outboundHTTP)
         self.automationHTTP = automationHTTP
         EventActions.register(into: &registry, outbox: outbox, db: db)
         AutomationActions.register(into: &registry, automations: automations)
