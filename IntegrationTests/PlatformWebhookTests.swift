@@ -97,8 +97,14 @@ import Testing
             await #expect(throws: DomainError.validation(field: "steps[1].params", message: "unknown variable {{steps.1.result.id}}: the first step has no earlier step results to use")) {
                 try await save("", steps: [forward])
             }
-            await #expect(throws: DomainError.validation(field: "steps[1].action", message: "tickets.merge cannot run in an automation (only non-destructive actions inside one site)")) {
+            await #expect(throws: DomainError.validation(field: "steps[1].action", message: "tickets.merge cannot run in an automation (only non-destructive actions on this site's tickets, analytics, events and CRM, and the email and webhook steps)")) {
                 try await save("", steps: [.object(["action": .string("tickets.merge"), "params": .object(["ticket_id": .int(1), "into_ticket_id": .int(2)])])])
+            }
+            await #expect(throws: DomainError.validation(field: "steps[1].action", message: "settings.set cannot run in an automation (only non-destructive actions on this site's tickets, analytics, events and CRM, and the email and webhook steps)")) {
+                try await save("", steps: [.object(["action": .string("settings.set"), "params": .object(["name": .string("timezone"), "value": .string("UTC")])])])
+            }
+            await #expect(throws: DomainError.validation(field: "steps[1].action", message: "automations.run cannot run in an automation (only non-destructive actions on this site's tickets, analytics, events and CRM, and the email and webhook steps)")) {
+                try await save("", steps: [.object(["action": .string("automations.run"), "params": .object(["id": .int(1)])])])
             }
             await #expect(throws: DomainError.validation(field: "steps[1].params.subjct", message: "is not a parameter of tickets.create (expected: subject, message, department, customer_email, customer_name, priority)")) {
                 try await save("", steps: [.object(["action": .string("tickets.create"), "params": .object(["subjct": .string("x")])])])

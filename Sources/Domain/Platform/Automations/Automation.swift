@@ -110,7 +110,10 @@ public struct Automation: Sendable, Equatable {
     public init(_ r: AutomationRecord) throws {
         record = r
         trigger = try AutomationTrigger.parse(try JSONValue.parse(r.trigger))
-        condition = try? Condition.parse(r.condition)
+        do { condition = try Condition.parse(r.condition) } catch {
+            // Saved conditions were checked; one that no longer parses must not turn into "always".
+            throw DomainError.validation(field: "condition", message: error.description)
+        }
         steps = try Self.parseSteps(try JSONValue.parse(r.steps))
     }
 
@@ -134,10 +137,16 @@ public struct Automation: Sendable, Equatable {
         }
     }
 
+    /// The scopes an automation's steps may use: the site's data and reads of its settings, never
+    /// changes to settings, sites, keys, mailboxes or the team (an automation cannot widen its own reach).
+    public static let stepScopes: Set<String> = ["tickets.read", "tickets.write", "analytics.read", "events.read", "events.write", "crm.read", "crm.write", "settings.read"]
+
     /// Whether a registered action may be a step: it acts inside one site, may be used by non-people,
-    /// and is not destructive (a merge or delete is never automatic).
+    /// is not destructive (a merge or delete is never automatic), stays within `stepScopes`, and is not
+    /// itself an automations action (no automation starts or edits another), except the two step actions.
     public static func allowedAsStep(_ d: ActionDefinition) -> Bool {
-        d.workspaceScoped && d.apiKeyAllowed && d.risk != .destructive && !d.name.hasPrefix("automations.") || d.name == AutomationSteps.sendWebhook || d.name == AutomationSteps.sendEmail
+        if d.name == AutomationSteps.sendWebhook || d.name == AutomationSteps.sendEmail { return true }
+        return d.workspaceScoped && d.apiKeyAllowed && d.risk != .destructive && stepScopes.contains(d.scope) && !d.name.hasPrefix("automations.")
     }
 
     public static let maxSteps = 20
@@ -160,7 +169,7 @@ public struct Automation: Sendable, Equatable {
                 throw DomainError.validation(field: "steps[\(n)].action", message: "unknown action '\(s.action)' (the list is at /api/docs/)")
             }
             guard allowedAsStep(d) else {
-                throw DomainError.validation(field: "steps[\(n)].action", message: "\(s.action) cannot run in an automation (only non-destructive actions inside one site)")
+                throw DomainError.validation(field: "steps[\(n)].action", message: "\(s.action) cannot run in an automation (only non-destructive actions on this site's tickets, analytics, events and CRM, and the email and webhook steps)")
             }
             let known = Set(d.params.map(\.name))
             for k in s.params.keys.sorted() where !known.contains(k) {
