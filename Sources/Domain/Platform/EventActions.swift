@@ -41,8 +41,9 @@ public enum EventActions {
                     return .object(o)
                 })])
             })
+            // Agents see only their departments' tickets; the feed is the whole site's, so it is for admins and keys.
             r.register(ActionDefinition(name: "\(prefix).list", summary: "The durable change feed: this site's events after since_id, oldest first. Page with next_since_id; nothing committed is ever skipped.",
-                                        scope: scope, roles: staff, risk: .read, workspaceScoped: true,
+                                        scope: scope, roles: [.owner, .fullAdmin], risk: .read, workspaceScoped: true,
                                         params: [ActionParam("since_id", .integer(min: 0), "Return events after this id (0 or absent: from the start)."),
                                                  ActionParam("limit", .integer(min: 1, max: 500), "Page size (default 100)."),
                                                  ActionParam("types", .array(.string(maxLength: 100), maxItems: 50), "Only these types (names or families like ticket.*).")]) { inv in

@@ -82,7 +82,7 @@ public enum EventCatalog {
                                    "customer_email": "string|null", "status": "string"])),
         EventType("webhook.endpoint_disabled", "An outbound webhook endpoint was disabled after too many consecutive failed deliveries (or a 410 Gone).",
                   scope: "settings.read",
-                  schema: payload(["endpoint_id": "integer", "url": "string", "reason": "string"])),
+                  schema: payload(["endpoint_id": "integer", "url": "string", "reason": "string", "disabled_at": "string", "consecutive_failures": "integer"])),
     ]
 
     static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
@@ -103,8 +103,8 @@ public enum EventCatalog {
         }
     }
 
-    /// The types this actor may read in the feed: an API key by its scopes, Agents the ticket events,
-    /// Owners, Full Admins and the system everything.
+    /// The types this actor may read in the feed: an API key by its scopes, Owners, Full Admins and the
+    /// system everything. (Agents cannot call the feed at all; for the catalogue they are shown the ticket events.)
     public static func readable(by actor: Actor) -> [EventType] {
         switch actor {
         case .system: return all
