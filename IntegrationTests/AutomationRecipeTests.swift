@@ -55,13 +55,20 @@ import Testing
                 #expect(try jsonBody(r)["status"]?.stringValue == "skipped")
                 r = try await post(down, sig: good, to: "/hooks/ah_nosuchtoken")
                 #expect(r.status == .notFound)
+                // A sender's retry with the same Idempotency-Key starts nothing.
+                for expected in [HTTPResponse.Status.accepted, .ok] {
+                    let again = try await client.execute(uri: path, method: .post, headers: [.contentType: "application/json", HTTPField.Name("X-Signature")!: good,
+                                                                                             HTTPField.Name("Idempotency-Key")!: "alert-77"], body: ByteBuffer(string: down))
+                    #expect(again.status == expected)
+                    if expected == .ok { #expect(try jsonBody(again)["duplicate"] == .bool(true)) }
+                }
             }
             // Nothing ran inside the requests: the tickets appear when the worker runs the jobs.
             #expect(try await f.invoke("tickets.list", as: try await f.actor(f.owner), site: f.siteA)["total"]?.intValue == 0)
             try await f.work()
             let list = try await f.invoke("tickets.list", as: try await f.actor(f.owner), site: f.siteA)
             let tickets = try #require(list["tickets"].flatMap { if case .array(let a) = $0 { return a } else { return nil } })
-            #expect(tickets.count == 2, "two accepted deliveries, two tickets")
+            #expect(tickets.count == 3, "three accepted deliveries (a repeat with the same Idempotency-Key is not one), three tickets")
             let technical = try #require(try await f.services.departments.list(f.siteA.id, includeArchived: false).first { $0.name == "Technical" })
             for tk in tickets {
                 #expect(tk["subject"]?.stringValue == "Server web-1 down")
@@ -69,7 +76,7 @@ import Testing
                 #expect(tk["department_id"]?.intValue == technical.id)
             }
             let runs = try await f.runs(a)
-            #expect(runs.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.skipped, .succeeded, .succeeded])
+            #expect(runs.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.skipped, .succeeded, .succeeded, .succeeded])
             let ok = try #require(runs.first { $0.status == .succeeded })
             let log = try JSONValue.parse(ok.stepsLog)
             #expect(log.encoded().contains(#""subject":"Server web-1 down""#) && log.encoded().contains(#""status":"ok""#))

@@ -40,8 +40,10 @@ struct HookRoutes: Sendable {
         var query: [String: String] = [:]
         for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
         do {
-            let run = try await services.automations.receiveHook(token: ctx.parameters.get("token") ?? "", headers: Self.headers(request), query: query, body: bytes,
-                                                                  contentType: request.headers[.contentType] ?? "")
+            guard let run = try await services.automations.receiveHook(token: ctx.parameters.get("token") ?? "", headers: Self.headers(request), query: query,
+                                                                        body: bytes, contentType: request.headers[.contentType] ?? "") else {
+                return Self.json(.ok, .object(["ok": .bool(true), "duplicate": .bool(true)]))
+            }
             return Self.json(run.status == .skipped ? .ok : .accepted,
                              .object(["ok": .bool(true), "run_id": .int(run.id), "status": .string(run.status.rawValue)]))
         } catch let e as DomainError {

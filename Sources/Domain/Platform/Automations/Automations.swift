@@ -169,8 +169,9 @@ public struct Automations: Sendable {
     }
 
     /// An inbound webhook: finds the automation by its URL token, verifies the sender's HMAC when a
-    /// secret is set (constant-time), and starts a run with the body as `payload`.
-    public func receiveHook(token: String, headers: [String: String], query: [String: String], body: [UInt8], contentType: String) async throws -> AutomationRunRecord {
+    /// secret is set (constant-time), and starts a run with the body as `payload`. A sender's retry that
+    /// carries the same `Idempotency-Key` (or Standard Webhooks `webhook-id`) starts nothing: nil.
+    public func receiveHook(token: String, headers: [String: String], query: [String: String], body: [UInt8], contentType: String) async throws -> AutomationRunRecord? {
         guard token.count <= 100, let rec = try await db.read({ try await store.findByHookToken(token, in: $0) }), rec.triggerKind == .webhook else {
             throw DomainError.notFound("no automation listens at this address")
         }
@@ -192,10 +193,8 @@ public struct Automations: Sendable {
         vars["query"] = .object(query.mapValues { .string($0) })
         let holds = a.condition?.evaluate(.object(vars)) ?? true
         let frozen = vars
-        guard let run = try await db.transaction({ try await startRun(a, kind: .webhook, vars: frozen, dedupeKey: nil, skipped: !holds, in: $0) }) else {
-            throw DomainError.conflict("the run could not be recorded")
-        }
-        return run
+        let key = (headers["idempotency-key"] ?? headers["webhook-id"]).map { "hook:" + String($0.prefix(150)) }
+        return try await db.transaction { try await startRun(a, kind: .webhook, vars: frozen, dedupeKey: key, skipped: !holds, in: $0) }
     }
 
     /// A JSON object body as it is; a form body as an object of texts; anything else as `{"body": text}`.
