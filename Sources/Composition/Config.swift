@@ -62,6 +62,9 @@ public struct AppConfig: Sendable {
     public var ingestSpool: Bool
     /// Bytes the spool may hold before beacons are answered 503.
     public var ingestSpoolMaxBytes: Int
+    /// The SSRF guard for webhooks and automations: networks and hosts that may be reached although
+    /// private (OPSIQ_OUTBOUND_ALLOW), and whether plain http:// is allowed (OPSIQ_OUTBOUND_ALLOW_HTTP).
+    public var outboundPolicy: OutboundAddressPolicy
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
@@ -69,6 +72,7 @@ public struct AppConfig: Sendable {
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
         "OPSIQ_INGEST_QUEUE", "OPSIQ_INGEST_SPOOL", "OPSIQ_INGEST_SPOOL_MAX_MB",
+        "OPSIQ_OUTBOUND_ALLOW", "OPSIQ_OUTBOUND_ALLOW_HTTP",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -218,6 +222,17 @@ public struct AppConfig: Sendable {
         }
         guard mailFrom.email.contains("@"), !mailFrom.email.contains(" ") else {
             throw ConfigError("OPSIQ_MAIL_FROM", "must be an email address, optionally with a name: OpsIQ <support@example.com>")
+        }
+        let allowHTTP: Bool
+        switch (get("OPSIQ_OUTBOUND_ALLOW_HTTP") ?? "false").lowercased() {
+        case "true", "1", "yes", "on": allowHTTP = true
+        case "false", "0", "no", "off": allowHTTP = false
+        case let other: throw ConfigError("OPSIQ_OUTBOUND_ALLOW_HTTP", "must be true or false; got '\(other)'")
+        }
+        do {
+            outboundPolicy = try OutboundAddressPolicy.parse(allow: get("OPSIQ_OUTBOUND_ALLOW") ?? "", allowHTTP: allowHTTP)
+        } catch {
+            throw ConfigError("OPSIQ_OUTBOUND_ALLOW", "\(error)")
         }
         smtpURL = get("OPSIQ_SMTP_URL")
         if let u = smtpURL {

@@ -44,6 +44,8 @@ public struct Services: Sendable {
     public let blocklist: Blocklist
     /// Outgoing mail; nil when OPSIQ_SMTP_URL is not set.
     public let mailer: (any MailSender)?
+    /// Outbound HTTP behind the SSRF guard (webhooks, automation steps); policy from OPSIQ_OUTBOUND_*.
+    public let outboundHTTP: any OutboundHTTPClient
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore
     /// The helpdesk: tickets, replies, SLA clocks.
@@ -106,6 +108,7 @@ public struct Services: Sendable {
                 spool: (any DurableSpool)? = nil) {
         self.setupToken = setupToken
         self.config = config
+        self.outboundHTTP = CurlOutboundHTTPClient(policy: config.outboundPolicy, userAgent: "OpsIQ/1")
         self.logger = logger
         self.db = db
         self.clock = clock
