@@ -97,6 +97,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], path: "IntegrationTests", exclude: ["browser", "Support/smtp_server.py", "Support/http_receiver.py"], swiftSettings: strict),
+        ], path: "IntegrationTests", exclude: ["browser", "Support/smtp_server.py", "Support/http_receiver.py", "Support/verifiers"], swiftSettings: strict),
     ]
 )
