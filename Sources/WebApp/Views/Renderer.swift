@@ -47,6 +47,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.outboxMail), named: "outbox_mail")
         lib.register(try MustacheTemplate(string: AdminTemplates.emailTemplates), named: "email_templates")
         lib.register(try MustacheTemplate(string: AdminTemplates.mailboxes), named: "mailboxes")
+        lib.register(try MustacheTemplate(string: AdminTemplates.webhooks), named: "webhooks")
+        lib.register(try MustacheTemplate(string: AdminTemplates.webhookLog), named: "webhook_log")
         library = lib
     }
 
