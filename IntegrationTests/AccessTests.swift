@@ -88,6 +88,15 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "mailboxes.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
     "mailboxes.test": ([.owner, .fullAdmin], ["id": .int(999_999)]),
     "mailboxes.poll": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.list": ([.owner, .fullAdmin], [:]),
+    "webhooks.endpoints.create": ([.owner, .fullAdmin], ["url": .string("https://hooks.example.com/opsiq"), "events": .array([.string("ticket.*")])]),
+    "webhooks.endpoints.update": ([.owner, .fullAdmin], ["id": .int(999_999), "description": .string("x")]),
+    "webhooks.endpoints.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.rotate_secret": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.test": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.enable": ([.owner, .fullAdmin], ["id": .int(999_999), "enabled": .bool(true)]),
+    "webhooks.deliveries.list": ([.owner, .fullAdmin], ["endpoint_id": .int(999_999)]),
+    "webhooks.deliveries.redeliver": ([.owner, .fullAdmin], ["delivery_id": .int(999_999)]),
 ]
 
 
