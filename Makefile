@@ -11,13 +11,13 @@ SHELL := /bin/bash
 # Debian packages (installed only when missing, by scripts/install-deps.sh).
 # Keep in step with the defaults in scripts/install-deps.sh.
 DEB_PACKAGES      := libmariadb-dev libssl-dev libcurl4-openssl-dev libgeoip-dev geoip-database libargon2-dev libsqlite3-dev pkg-config git ca-certificates
-TEST_DEB_PACKAGES := mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd
+TEST_DEB_PACKAGES := mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd php-cli nodejs
 export DEB_PACKAGES TEST_DEB_PACKAGES
 
 # Extra arguments: `make test ARGS="--filter StorageContract"`, `make bench ARGS="..."`.
 ARGS ?=
 
-.PHONY: help run test build bench bench-beacon bench-tickets deps clean
+.PHONY: help run test build bench bench-beacon bench-tickets bench-webhooks deps clean
 
 help:
 	@echo "make run     build (release) and start opsiq-web on http://127.0.0.1:8080 with embedded SQLite"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench   run the benchmarks (opsiq-bench all) against SQLite and a private MariaDB"
 	@echo "make bench-beacon  the beacon ingestion benchmark (wrk; nginx and trivial-route baselines; MariaDB restart)"
 	@echo "make bench-tickets the ticket queue benchmark (100,000 tickets; SQLite and a private MariaDB)"
+	@echo "make bench-webhooks signed webhook deliveries/s beside plain POSTs, and outbox-to-delivery lag at 200 events/s"
 	@echo "make deps    install the missing Debian packages (build + test)"
 	@echo "make clean   remove the build folder (.build); keeps ./var (your local data)"
 
@@ -46,6 +47,9 @@ bench-beacon:
 
 bench-tickets:
 	@scripts/bench.sh tickets $(ARGS)
+
+bench-webhooks:
+	@scripts/bench.sh webhooks $(ARGS)
 
 deps:
 	@scripts/install-deps.sh --test

@@ -103,6 +103,15 @@ let accessMatrix: [String: (allowed: Set<Who>, params: [String: JSONValue])] = [
     "automations.send_webhook": ([.owner, .fullAdmin], ["url": .string("https://hooks.example.com/x"), "body": .object(["text": .string("hi")])]),
     "automations.send_email": ([.owner, .fullAdmin], ["to": .string("boss@example.com"), "subject": .string("Digest"), "text": .string("Numbers")]),
     "connectors.webhook_secret.set": ([.owner, .fullAdmin], ["slug": .string("stripe"), "secret": .string("")]),
+    "webhooks.endpoints.list": ([.owner, .fullAdmin], [:]),
+    "webhooks.endpoints.create": ([.owner, .fullAdmin], ["url": .string("https://hooks.example.com/opsiq"), "events": .array([.string("ticket.*")])]),
+    "webhooks.endpoints.update": ([.owner, .fullAdmin], ["id": .int(999_999), "description": .string("x")]),
+    "webhooks.endpoints.delete": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.rotate_secret": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.test": ([.owner, .fullAdmin], ["id": .int(999_999)]),
+    "webhooks.endpoints.enable": ([.owner, .fullAdmin], ["id": .int(999_999), "enabled": .bool(true)]),
+    "webhooks.deliveries.list": ([.owner, .fullAdmin], ["endpoint_id": .int(999_999)]),
+    "webhooks.deliveries.redeliver": ([.owner, .fullAdmin], ["delivery_id": .int(999_999)]),
 ]
 
 

@@ -46,6 +46,11 @@ bin=".build/release/opsiq-bench"
 
 # `scripts/bench.sh tickets [ARGS]` runs one named benchmark; anything else goes to `opsiq-bench all`.
 case "${1:-}" in
+    webhooks)
+        shift
+        say "opsiq-bench webhooks $*"
+        "$bin" webhooks "$@"
+        ;;
     tickets)
         shift
         say "opsiq-bench tickets $*"

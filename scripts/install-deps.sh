@@ -21,7 +21,7 @@ BUILD_PACKAGES="${DEB_PACKAGES:-libmariadb-dev libssl-dev libcurl4-openssl-dev l
 # dovecot-imapd: the real IMAP server the mailbox tests poll (started as a non-root process by IntegrationTests/Support/IMAPTestServer.swift).
 # chromium, chromium-driver: the browser end-to-end tests (scripts/e2e.sh installs their Python
 # packages, selenium and pytest, into a venv under .build/e2e-venv, never the system Python).
-TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd}"
+TEST_PACKAGES="${TEST_DEB_PACKAGES:-mariadb-server chromium chromium-driver python3-aiosmtpd dovecot-imapd php-cli nodejs}"
 
 usage() {
     echo "usage: $0 [--test]"

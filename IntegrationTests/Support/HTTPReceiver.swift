@@ -55,8 +55,11 @@ final class HTTPReceiver: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        // Our process must say it listens (another one may hold a port freePort() handed out twice).
+        let marker: String
+        if case .php = kind { marker = "started" } else { marker = "READY" }
         let deadline = Date().addingTimeInterval(15)
-        while !Self.accepts(host: host, port: port) {
+        while !(output.contains(marker) && Self.accepts(host: host, port: port)) {
             guard process.isRunning, Date() < deadline else {
                 let out = output
                 stop()

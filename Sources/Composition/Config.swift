@@ -65,6 +65,10 @@ public struct AppConfig: Sendable {
     /// The SSRF guard for webhooks and automations: networks and hosts that may be reached although
     /// private (OPSIQ_OUTBOUND_ALLOW), and whether plain http:// is allowed (OPSIQ_OUTBOUND_ALLOW_HTTP).
     public var outboundPolicy: OutboundAddressPolicy
+    /// Consecutive failed webhook attempts that disable an endpoint (OPSIQ_WEBHOOK_DISABLE_AFTER, spec: 15).
+    public var webhookDisableAfter: Int
+    /// Seconds a webhook receiver has to answer (OPSIQ_WEBHOOK_TIMEOUT_SECONDS, default 15).
+    public var webhookTimeoutSeconds: Int
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
@@ -72,7 +76,7 @@ public struct AppConfig: Sendable {
         "OPSIQ_BASE_URL", "OPSIQ_LOG_LEVEL", "OPSIQ_WORKER_CONCURRENCY", "OPSIQ_EMBEDDED_WORKER", "OPSIQ_DB_POOL_SIZE",
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
         "OPSIQ_INGEST_QUEUE", "OPSIQ_INGEST_SPOOL", "OPSIQ_INGEST_SPOOL_MAX_MB",
-        "OPSIQ_OUTBOUND_ALLOW", "OPSIQ_OUTBOUND_ALLOW_HTTP",
+        "OPSIQ_OUTBOUND_ALLOW", "OPSIQ_OUTBOUND_ALLOW_HTTP", "OPSIQ_WEBHOOK_DISABLE_AFTER", "OPSIQ_WEBHOOK_TIMEOUT_SECONDS",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -234,6 +238,8 @@ public struct AppConfig: Sendable {
         } catch {
             throw ConfigError("OPSIQ_OUTBOUND_ALLOW", "\(error)")
         }
+        webhookDisableAfter = try int("OPSIQ_WEBHOOK_DISABLE_AFTER", 15, 1...1000)
+        webhookTimeoutSeconds = try int("OPSIQ_WEBHOOK_TIMEOUT_SECONDS", 15, 1...120)
         smtpURL = get("OPSIQ_SMTP_URL")
         if let u = smtpURL {
             do { _ = try SMTPConfig.parse(url: u, defaultFrom: mailFrom) } catch { throw ConfigError("OPSIQ_SMTP_URL", "\(error)") }

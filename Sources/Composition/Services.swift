@@ -46,6 +46,8 @@ public struct Services: Sendable {
     public let mailer: (any MailSender)?
     /// Outbound HTTP behind the SSRF guard (webhooks, automation steps); policy from OPSIQ_OUTBOUND_*.
     public let outboundHTTP: any OutboundHTTPClient
+    /// Outbound webhook endpoints (Settings > Webhooks); delivery runs in the worker (WebhookServices.swift).
+    public let webhooks: WebhookEndpoints
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore
     /// The helpdesk: tickets, replies, SLA clocks.
@@ -238,6 +240,11 @@ public struct Services: Sendable {
         let platformWebhooks = PlatformWebhooks(db: db, store: SQLPlatformWebhookStore(), workspaces: workspaces, outbox: outbox, secrets: secrets, digests: digests, clock: clock)
         self.platformWebhooks = platformWebhooks
         PlatformWebhooks.register(into: &registry, webhooks: platformWebhooks)
+        let webhooks = WebhookEndpoints(db: db, store: SQLWebhookStore(), secrets: secrets, clock: clock, random: random, settings: config.webhookSettings)
+        self.webhooks = webhooks
+        WebhookActions.register(into: &registry, endpoints: webhooks, sender: Self.webhookSender(
+            config: config, db: db, outbox: outbox, workspaces: workspaces, endpoints: webhooks, http: outboundHTTP, digests: digests, users: users,
+            mail: mailOutbox, jobs: jobs, smtp: self.mailer != nil, clock: clock, random: random, log: SwiftLogDomainLog(logger: logger), holder: "web"))
         self.actions = registry
         registryRef.set(registry)
     }

@@ -74,6 +74,7 @@ extension Services {
         let scheduler = makeScheduler(workerID: id)
         logger.info("worker starting", metadata: ["worker_id": "\(id)", "concurrency": "\(runner.config.concurrency)", "kinds": "\(jobHandlers().kinds.joined(separator: ","))"])
         return (runner, [JobRunnerService(runner: runner), SchedulerService(scheduler: scheduler),
-                         HeartbeatService(workerID: id, store: workerStatus, clock: clock, runner: runner, logger: logger)])
+                         HeartbeatService(workerID: id, store: workerStatus, clock: clock, runner: runner, logger: logger),
+                         makeWebhookService(workerID: id)])
     }
 }

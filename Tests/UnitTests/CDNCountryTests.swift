@@ -67,3 +67,14 @@ import Testing
         }
     }
 }
+
+/// Prefixes that are not a multiple of 8 used to trap when building the last byte's mask.
+@Test func cidrWithAPrefixThatIsNotAWholeByteMatchesItsRange() throws {
+    let cgnat = try #require(CIDR("100.64.0.0/10"))
+    #expect(cgnat.contains(try #require(IPAddress("100.64.0.1"))))
+    #expect(cgnat.contains(try #require(IPAddress("100.127.255.254"))))
+    #expect(!cgnat.contains(try #require(IPAddress("100.128.0.1"))))
+    let v6 = try #require(CIDR("fc00::/7"))
+    #expect(v6.contains(try #require(IPAddress("fd12::1"))))
+    #expect(!v6.contains(try #require(IPAddress("fe80::1"))))
+}

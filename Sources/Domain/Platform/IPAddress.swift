@@ -97,7 +97,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         var bits = prefix
         for i in 0..<16 {
             if bits <= 0 { return true }
-            let mask: UInt8 = bits >= 8 ? 0xff : UInt8(0xff << (8 - bits))
+            let mask: UInt8 = bits >= 8 ? 0xff : UInt8(truncatingIfNeeded: 0xff << (8 - bits))  // e.g. /10: 0b1100_0000
             if network.bytes[i] & mask != ip.bytes[i] & mask { return false }
             bits -= 8
         }

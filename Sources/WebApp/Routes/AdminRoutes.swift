@@ -84,7 +84,7 @@ struct AdminRoutes: Sendable {
         ("Connectors", [NavItem(label: "Platforms", slug: "connectors", built: false, adminOnly: true, spec: "60-connectors: Connect your platforms"),
                         NavItem(label: "Marketplace", slug: "marketplace", built: false, adminOnly: true, spec: "60-connectors: Connector marketplace")]),
         ("Developer", [NavItem(label: "API keys", slug: "api-keys", built: true, adminOnly: true, spec: "70-developer: API keys"),
-                       NavItem(label: "Webhooks", slug: "webhooks", built: false, adminOnly: true, spec: "70-developer: Webhooks"),
+                       NavItem(label: "Webhooks", slug: "webhooks", built: true, adminOnly: true, spec: "70-developer: Webhooks"),
                        NavItem(label: "Triggers", slug: "triggers", built: true, adminOnly: true, spec: "70-developer: Triggers cookbook"),
                        NavItem(label: "Event types", slug: "event-catalog", built: true, adminOnly: true, spec: "70-developer: How data flows through OpsIQ")]),
         ("Settings", [NavItem(label: "Sites", slug: "sites", built: true, adminOnly: true, spec: "80-settings: Your sites"),
@@ -216,6 +216,7 @@ struct AdminRoutes: Sendable {
 
         registerTickets(on: admin)
         registerSupportSettings(on: admin)
+        registerWebhooks(on: admin)
         registerAnalytics(on: admin)
         registerIntent(on: admin)
         registerLeads(on: admin)

@@ -50,6 +50,8 @@ struct Renderer: Sendable {
         lib.register(try MustacheTemplate(string: AdminTemplates.automations), named: "automations")
         lib.register(try MustacheTemplate(string: AdminTemplates.automationEdit), named: "automation_edit")
         lib.register(try MustacheTemplate(string: AdminTemplates.eventCatalog), named: "event_catalog")
+        lib.register(try MustacheTemplate(string: AdminTemplates.webhooks), named: "webhooks")
+        lib.register(try MustacheTemplate(string: AdminTemplates.webhookLog), named: "webhook_log")
         library = lib
     }
 

@@ -14,7 +14,7 @@ import Ports
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
-        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self, AnalyticsBench.self], defaultSubcommand: All.self)
+        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self, AnalyticsBench.self, WebhookBench.self], defaultSubcommand: All.self)
 
     struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")

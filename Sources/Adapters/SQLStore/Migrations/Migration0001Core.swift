@@ -106,6 +106,7 @@ public let allMigrations: [Migration] = [
     migration0011AnalyticsIndexes,
     migration0013TicketClocks,
     migration0014Mailboxes,
+    migration0015Webhooks,
     migration0018Automations,
     migration0019PlatformWebhooks,
 ]
