@@ -7,7 +7,22 @@ import Testing
 
 /// The real `opsiq-worker` killed (SIGKILL) while deliveries are in flight, then started again.
 @Suite(.serialized) struct WebhookWorkerKillTests {
-    @Test func killedWorkerLosesNothingAndKeepsTheOrder() async throws {
+    @Test(arguments: Engine.all)
+    func killedWorkerLosesNothingAndKeepsTheOrder(_ engine: Engine) async throws {
+        switch engine {
+        case .sqlite:
+            try await killAndRestart(databaseURL: nil)
+        case .mariadb:
+            // An empty database of its own, migrated by the real `opsiq-admin migrate` below.
+            try await TestDatabase.with(.mariadb, migrate: false, poolSize: 2) { t in
+                let cfg = try #require(t.mariaConfig)
+                let pw = cfg.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                try await killAndRestart(databaseURL: "mariadb://\(cfg.user):\(pw)@\(cfg.host):\(cfg.port)/\(cfg.database)")
+            }
+        }
+    }
+
+    private func killAndRestart(databaseURL: String?) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-whkill-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try await HTTPReceiver()
@@ -17,6 +32,7 @@ import Testing
         env["OPSIQ_DATA_DIR"] = dir
         env["OPSIQ_MASTER_KEY"] = String(repeating: "cd", count: 32)
         env["OPSIQ_WORKER_CONCURRENCY"] = "1"
+        if let databaseURL { env["OPSIQ_DATABASE_URL"] = databaseURL }
         #expect(try await run(try productPath("opsiq-admin"), ["migrate"], env: env).status == 0)
         let s = try Services.build(config: try AppConfig.load(environment: env), logger: TestDatabase.logger)
         let owner = try await s.setup.createOwner(.init(email: "owner@example.com", name: "Owner", password: "correct horse battery"))
