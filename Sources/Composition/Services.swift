@@ -46,7 +46,7 @@ public struct Services: Sendable {
     public let mailer: (any MailSender)?
     /// Outbound HTTP behind the SSRF guard (webhooks, automation steps); policy from OPSIQ_OUTBOUND_*.
     public let outboundHTTP: any OutboundHTTPClient
-    /// Outbound webhook endpoints (Settings > Webhooks); delivery runs in the worker (WebhookServices.swift).
+    /// Outbound webhook endpoints (Developer > Webhooks); delivery runs in the worker (WebhookServices.swift).
     public let webhooks: WebhookEndpoints
     public let accountEmails: AccountEmails
     public let departments: any DepartmentStore

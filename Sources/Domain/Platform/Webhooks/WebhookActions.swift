@@ -1,7 +1,7 @@
 import Foundation
 import Ports
 
-/// The `webhooks.*` actions behind Settings > Webhooks and the API. Owners and Full Admins manage
+/// The `webhooks.*` actions behind Developer > Webhooks and the API. Owners and Full Admins manage
 /// endpoints (settings scopes); secrets are returned only by create and rotate_secret.
 public enum WebhookActions {
     static let admins: Set<Role> = [.owner, .fullAdmin]

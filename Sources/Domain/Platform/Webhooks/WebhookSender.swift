@@ -226,9 +226,9 @@ public struct WebhookDisabledNotice: Sendable {
                 The webhook endpoint \(e.url) was disabled: \(reason).
 
                 Nothing is lost: its undelivered events are kept. When the receiver works again, enable the endpoint
-                under Settings > Webhooks and choose to deliver everything missed since it was disabled.
+                under Developer > Webhooks and choose to deliver everything missed since it was disabled.
 
-                \(baseURL)/admin/settings/webhooks
+                \(baseURL)/admin/webhooks/\(e.id)
                 """
             let stored = try await mail.insert(e.workspaceID, NewStoredMail(ticketID: nil, kind: Self.mailKind, automatic: true,
                                                                            status: smtpConfigured ? .queued : .held,
