@@ -126,13 +126,26 @@ final class IMAPTestServer: @unchecked Sendable {
                     folder: folder, verifyPeer: false, timeoutSeconds: 10)
     }
 
-    /// Puts a message into a user's folder with IMAP APPEND (curl's upload to an IMAP folder URL).
-    func append(_ user: String, _ password: String, _ raw: String, folder: String = "INBOX") throws {
-        let file = directory.appendingPathComponent("append-\(UUID().uuidString).eml")
-        try raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+    /// Puts messages into a user's folder with IMAP APPEND over one connection, unread like delivered mail,
+    /// through the benchmark's bulk-append helper (bench/mail/append.py; curl's upload would flag them \Seen).
+    func append(_ user: String, _ password: String, _ raws: [String], folder: String = "INBOX") throws {
+        let file = directory.appendingPathComponent("append-\(UUID().uuidString).bin")
+        var data = Data()
+        for raw in raws {
+            let bytes = Array(raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+            data.append(contentsOf: Array("\(bytes.count)\n".utf8))
+            data.append(contentsOf: bytes)
+        }
+        try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        try Self.run("/usr/bin/curl", ["-s", "--insecure", "--ssl-reqd", "imaps://127.0.0.1:\(imapsPort)/\(folder)", "-u", "\(user):\(password)", "-T", file.path])
+        try Self.run("/usr/bin/python3", [Self.appendScript, "127.0.0.1", String(imapsPort), user, password, file.path, folder])
     }
+
+    func append(_ user: String, _ password: String, _ raw: String, folder: String = "INBOX") throws {
+        try append(user, password, [raw], folder: folder)
+    }
+
+    static let appendScript = repoRoot.appendingPathComponent("bench/mail/append.py").path
 
     /// SIGTERM to the master (it stops its children), then waits until the port is free.
     func stop() async {

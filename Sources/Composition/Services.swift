@@ -179,6 +179,11 @@ public struct Services: Sendable {
             guard let department else { return nil }
             return try await mailboxStore.list(ws, in: conn).first { $0.enabled && $0.departmentID == department }?.address
         }
+        // The automatic emails link anonymous customers to their ticket in the site's portal.
+        let portalStore = SQLTicketPortalStore()
+        ticketMailer.portalLink = { ws, ticket, tx in
+            try await TicketPortal.accessLink(ws, ticket: ticket, store: portalStore, settings: settingsService, digests: digests, random: random, now: clock.now(), in: tx)
+        }
         self.ticketMailer = ticketMailer
         tickets.mailer = ticketMailer
         self.tickets = tickets

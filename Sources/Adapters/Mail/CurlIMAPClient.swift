@@ -63,11 +63,7 @@ public final class CurlIMAPClient: IMAPClient {
         guard let validity = Self.number(after: "UIDVALIDITY", in: status) else {
             throw IMAPError(.protocolError, "IMAP server \(account.endpoint) sent no UIDVALIDITY for folder \(account.folder)")
         }
-        let search = String(decoding: searchBytes, as: UTF8.self)
-        var uids: [Int64] = []
-        for line in search.split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
-            uids += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let uids = Self.searchResult(searchBytes)
         // `n:*` always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
         return (validity, uids.filter { $0 > after }.sorted())
     }
@@ -83,16 +79,51 @@ public final class CurlIMAPClient: IMAPClient {
         let path = Self.folderPath(account.folder)
         return try await onPool {
             let session = IMAPCurlExchange(account: account)
+            // Which were unread before: libcurl's fetch (`BODY[]`) sets \Seen, and a poll that fails
+            // after fetching puts back what it did not take (`setSeen(seen: false)`).
+            let unseen: Set<Int64>
+            switch session.perform(path: path, command: "UID SEARCH UID \(Self.uidSet(uids)) UNSEEN") {
+            case .success(let b): unseen = Set(Self.searchResult(b))
+            case .failure(let e): return .failure(e)
+            }
             var out: [IMAPMessage] = []
             out.reserveCapacity(uids.count)
             for uid in uids {
                 switch session.perform(path: path + "/;UID=\(uid)", command: nil) {
-                case .success(let raw): out.append(IMAPMessage(uid: uid, raw: raw))
+                case .success(let raw): out.append(IMAPMessage(uid: uid, raw: raw, seen: !unseen.contains(uid)))
                 case .failure(let e): return .failure(e)
                 }
             }
             return .success(out)
         }
+    }
+
+    public func setSeen(_ account: IMAPAccount, uids: [Int64], seen: Bool) async throws {
+        guard !uids.isEmpty else { return }
+        let path = Self.folderPath(account.folder)
+        try await onPool { () -> Result<Void, IMAPError> in
+            let session = IMAPCurlExchange(account: account)
+            // Commands stay short: 100 UIDs each, on one connection.
+            var i = 0
+            while i < uids.count {
+                let part = Array(uids[i..<min(i + 100, uids.count)])
+                i += part.count
+                if case .failure(let e) = session.perform(path: path, command: "UID STORE \(Self.uidSet(part)) \(seen ? "+" : "-")FLAGS.SILENT (\\Seen)") { return .failure(e) }
+            }
+            return .success(())
+        }
+    }
+
+    /// `1,2,5` (UIDs are numbers, so nothing needs quoting).
+    static func uidSet(_ uids: [Int64]) -> String { uids.map(String.init).joined(separator: ",") }
+
+    /// The numbers of `* SEARCH` lines.
+    static func searchResult(_ bytes: [UInt8]) -> [Int64] {
+        var out: [Int64] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
+            out += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return out
     }
 
     public func test(_ account: IMAPAccount) async throws {
