@@ -196,7 +196,7 @@ public struct Services: Sendable {
         self.attachments = attachments
         self.portal = TicketPortal(db: db, store: SQLTicketPortalStore(), tickets: tickets, attachments: attachments, rateLimits: SQLRateLimitStore(db: db),
                                    digests: digests, random: random, clock: clock)
-        let importer = MailImport(tickets: tickets, mailer: ticketMailer, attachments: attachments, log: SwiftLogDomainLog(logger: logger))
+        let importer = MailImport(tickets: tickets, mailer: ticketMailer, attachments: attachments, html: SQLTicketMessageHTMLStore(), log: SwiftLogDomainLog(logger: logger))
         let mailboxes = Mailboxes(db: db, store: mailboxStore, imap: CurlIMAPClient(), parser: MIMEParser(), importer: importer, secrets: secrets,
                                   workspaces: workspaces, outbox: outbox, clock: clock)
         self.mailboxes = mailboxes

@@ -3,7 +3,8 @@ import Foundation
 /// A strict allow-list HTML sanitiser for HTML mail (and the template preview). It re-writes the input
 /// from its own tokens instead of editing it, so whatever it does not know is gone:
 /// - only formatting elements survive (paragraphs, lists, tables, links, images, inline styling);
-///   `script`, `style`, `iframe`, `object`, `embed`, `form` and their kin are dropped with their content;
+///   `script`, `style`, `iframe`, `object`, `form` and their kin are dropped with their content (void ones
+///   like `embed`, `input`, `meta`, `link` and `base` are dropped like every unknown tag);
 /// - only listed attributes survive, never an `on…` handler; values are re-escaped;
 /// - links only to `http:`, `https:`, `mailto:` and `#…`; images only from `https:`/`http:` (when
 ///   allowed), `data:image/(png|jpeg|gif|webp);base64` and `cid:` references the caller maps to a URL
@@ -27,8 +28,8 @@ public struct HTMLSanitizer: Sendable {
     ]
     /// Dropped together with everything inside them.
     static let droppedWithContent: Set<String> = [
-        "script", "style", "iframe", "object", "embed", "applet", "form", "noscript", "template", "title", "head", "svg", "math", "textarea",
-        "select", "button", "frame", "frameset", "noframes", "xmp", "plaintext", "noembed", "audio", "video", "canvas",
+        "script", "style", "iframe", "object", "applet", "form", "noscript", "template", "title", "head", "svg", "math", "textarea",
+        "select", "button", "frameset", "noframes", "xmp", "plaintext", "noembed", "audio", "video", "canvas",
     ]
     static let voidTags: Set<String> = ["br", "hr", "img", "col"]
     static let allowedAttributes: Set<String> = [

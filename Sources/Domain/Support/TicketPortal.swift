@@ -103,6 +103,26 @@ public struct TicketPortal: Sendable {
         }
     }
 
+    // MARK: - Branding
+
+    /// The portal's look from the site's settings: `tickets.portal_title` (default "Support tickets"),
+    /// `branding.color` and `branding.logo_url`. Values were validated when saved; they are checked again
+    /// here (a #rrggbb colour, an https URL without quotes or brackets) so nothing else reaches the page,
+    /// and the embed applies them as text, a CSS custom property and an image source only.
+    public func branding(_ ws: WorkspaceID) async throws -> JSONValue {
+        let settings = tickets.settings
+        let title = try await settings.value("tickets.portal_title", workspace: ws)?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let color = try await settings.value("branding.color", workspace: ws)?.stringValue ?? ""
+        let logo = try await settings.value("branding.logo_url", workspace: ws)?.stringValue ?? ""
+        let colorOK = color.count == 7 && color.hasPrefix("#") && color.dropFirst().allSatisfy(\.isHexDigit)
+        let logoOK = (try? SettingDefinition("branding.logo_url", group: "", label: "", help: "", kind: .httpsURL, default: .string("")).validate(.string(logo))) == .string(logo)
+        return .object([
+            "title": .string(title.isEmpty ? "Support tickets" : String(title.prefix(120))),
+            "color": colorOK ? .string(color) : .null,
+            "logo_url": logoOK && !logo.isEmpty ? .string(logo) : .null,
+        ])
+    }
+
     // MARK: - Ownership
 
     /// The ticket `number` if this customer owns it (following a merge into a ticket of the same customer),

@@ -106,4 +106,5 @@ public let allMigrations: [Migration] = [
     migration0011AnalyticsIndexes,
     migration0013TicketClocks,
     migration0014Mailboxes,
+    migration0021MessageHTML,
 ]
