@@ -289,7 +289,7 @@ extension AdminRoutes {
             let attached = fileRows(byMessage[msg.id] ?? [])
             return ["mid": msg.id, "kind": msg.authorKind.rawValue, "kindLabel": msg.authorKind.rawValue.capitalized, "author": author, "body": msg.body,
                     "internal": msg.internalNote, "at": times.string(from: msg.createdAt), "files": attached, "hasFiles": !attached.isEmpty,
-                    "formatted": withHTML.contains(msg.id) ? "/admin/tickets/\(t.number)/messages/\(msg.id)/formatted" : ""]
+                    "hasFormatted": withHTML.contains(msg.id), "formatted": "/admin/tickets/\(t.number)/messages/\(msg.id)/formatted"]
         }
         let loose = fileRows(byMessage[nil] ?? [])
         v["ticketFiles"] = loose
