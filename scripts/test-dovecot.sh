@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A private, throwaway Dovecot IMAP server (Debian's dovecot-imapd) for the mail benchmark, set up
-# like the test suite's IMAPTestServer: its own config, state and Maildirs under DIR, users from a
+# A private, throwaway Dovecot IMAP server (Debian's dovecot-imapd) for the mail benchmark and the
+# test suite (IntegrationTests/Support/IMAPTestServer.swift starts it through this script): its own config, state and Maildirs under DIR, users from a
 # passwd-file, a self-signed certificate, IMAPS and IMAP+STARTTLS on free loopback ports, every
 # Dovecot process running as the unprivileged `dovecot` user.
 #
-#   scripts/test-dovecot.sh start DIR USER PASSWORD   start it; writes DIR/imaps_port, DIR/imap_port, DIR/pid
+#   scripts/test-dovecot.sh start DIR USER PASSWORD [USER PASSWORD ...]
+#                                                     start it; writes DIR/imaps_port, DIR/imap_port, DIR/pid
 #   scripts/test-dovecot.sh stop DIR                  SIGTERM to the master by pid (SIGKILL after 5 s)
 #   scripts/test-dovecot.sh port DIR                  print the IMAPS port
 #
@@ -30,17 +31,21 @@ sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
 
 cmd="${1:-}"
 dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR USER PASSWORD | stop DIR | port DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR USER PASSWORD [USER PASSWORD ...] | stop DIR | port DIR" >&2; exit 2; }
 
 case "$cmd" in
 start)
-    [ "$#" -eq 4 ] || { echo "usage: $0 start DIR USER PASSWORD" >&2; exit 2; }
-    user="$3" password="$4"
+    [ "$#" -ge 4 ] && [ $(( ($# - 2) % 2 )) -eq 0 ] || { echo "usage: $0 start DIR USER PASSWORD [USER PASSWORD ...]" >&2; exit 2; }
     [ -x "$dovecot" ] || fail "Dovecot is missing: apt-get install dovecot-imapd (scripts/install-deps.sh --test)"
     mkdir -p "$dir/run" "$dir/state" "$dir/mail"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
         -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl req failed"
-    printf '%s:{PLAIN}%s::::::\n' "$user" "$password" > "$dir/passwd"
+: > "$dir/passwd"
+    shift 2
+    while [ "$#" -ge 2 ]; do
+        printf '%s:{PLAIN}%s::::::\n' "$1" "$2" >> "$dir/passwd"
+        shift 2
+    done
     imap_port="$(free_port)"
     imaps_port="$(free_port)"
     cat > "$dir/dovecot.conf" <<EOF

@@ -39,7 +39,7 @@ def test_live_preview_updates_as_the_admin_types(web, browser):
     assert r.returncode == 0, r.stderr
     assert web.admin("create-site", "--name", "Shop", "--domain", "shop.example.com").returncode == 0
     sign_in(browser, web, "owner@example.com", PASSWORD)
-    navigate_by(browser, lambda: browser.get(web.url + "/admin/email-templates?key=ticket_received"))
+    navigate_by(browser, lambda: browser.get(web.base + "/admin/email-templates?key=ticket_received"))
 
     # The first render comes without typing: the saved text inside the layout, sample values filled in.
     frame = browser.find_element(By.ID, "live-preview")
@@ -64,7 +64,7 @@ def test_live_preview_updates_as_the_admin_types(web, browser):
     wait_frame(browser, "preview-frame-subject", "NEW")
 
     # The layout: template-authored script and handlers never run in the preview.
-    navigate_by(browser, lambda: browser.get(web.url + "/admin/email-templates?key=layout"))
+    navigate_by(browser, lambda: browser.get(web.base + "/admin/email-templates?key=layout"))
     body = browser.find_element(By.ID, "t-body")
     body.clear()
     body.send_keys('<div style="color:#c00" onmouseover="window.parent.document.title=\'pwned\'">Brand of {{business_name}}</div>'
