@@ -56,8 +56,24 @@ public final class CurlIMAPClient: IMAPClient {
             case .success(let b): status = b
             case .failure(let e): return .failure(e)
             }
-            guard Self.number(after: "UIDVALIDITY", in: String(decoding: status, as: UTF8.self)) != nil else { return .success((status, [])) }
-            return session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*").map { (status, $0) }
+            let text = String(decoding: status, as: UTF8.self)
+            guard Self.number(after: "UIDVALIDITY", in: text) != nil else { return .success((status, [])) }
+            // One `* SEARCH` line must fit libcurl's receive buffer, or the end of it is lost (a folder of
+            // 10,000 messages answers ~49 KB): search in windows of UIDs up to UIDNEXT, on the same connection.
+            guard let uidNext = Self.number(after: "UIDNEXT", in: text) else {
+                return session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*").map { (status, $0) }
+            }
+            var found: [UInt8] = []
+            var from = after + 1
+            repeat {
+                let to = from + Self.searchWindow - 1
+                switch session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(from):\(to)") {
+                case .success(let b): found += b + Array("\r\n".utf8)
+                case .failure(let e): return .failure(e)
+                }
+                from = to + 1
+            } while from < uidNext
+            return .success((status, found))
         }
         let status = String(decoding: statusBytes, as: UTF8.self)
         guard let validity = Self.number(after: "UIDVALIDITY", in: status) else {
@@ -130,6 +146,9 @@ public final class CurlIMAPClient: IMAPClient {
         _ = try await newUIDs(account, after: Int64.max - 1)
     }
 
+    /// UIDs per `UID SEARCH` window: at most ~11 bytes each, so a line stays far below the 512 KB buffer.
+    static let searchWindow: Int64 = 20_000
+
     static func number(after key: String, in text: String) -> Int64? {
         guard let r = text.range(of: key + " ") else { return nil }
         return Int64(text[r.upperBound...].prefix { $0.isNumber })
@@ -168,6 +187,8 @@ private final class IMAPCurlExchange {
         func set(_ code: CURLcode) { if setup == CURLE_OK { setup = code } }
         set(opsiq_curl_set_str(handle, CURLOPT_PROTOCOLS_STR, "imap,imaps"))
         set(opsiq_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
+        // Long untagged lines (a big SEARCH answer) must fit in one receive buffer (libcurl's default is 16 KB).
+        set(opsiq_curl_set_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024))
         set(opsiq_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, account.timeoutSeconds))
         set(opsiq_curl_set_long(handle, CURLOPT_TIMEOUT, account.timeoutSeconds * 4))
         set(opsiq_curl_set_long(handle, CURLOPT_USE_SSL, Int((account.security == .none ? CURLUSESSL_NONE : CURLUSESSL_ALL).rawValue)))
