@@ -14,15 +14,18 @@ SHOTS = os.environ.get("OPSIQ_SCREENSHOTS", "/tmp/opsiq-screenshots")
 
 def frame_text(browser, element_id):
     """The text of an element inside the preview frame ('' while it is not there)."""
-    browser.switch_to.frame(browser.find_element(By.ID, "live-preview"))
+    from selenium.common.exceptions import WebDriverException
     try:
+        browser.switch_to.frame(browser.find_element(By.ID, "live-preview"))
         found = browser.find_elements(By.ID, element_id) if element_id else browser.find_elements(By.TAG_NAME, "body")
         return found[0].text if found else ""
+    except WebDriverException:
+        return ""  # the frame is between two documents: ask again
     finally:
         browser.switch_to.default_content()
 
 
-def wait_frame(browser, element_id, wanted, timeout=10):
+def wait_frame(browser, element_id, wanted, timeout=30):
     end = time.time() + timeout
     text = ""
     while time.time() < end:
