@@ -17,7 +17,7 @@ export DEB_PACKAGES TEST_DEB_PACKAGES
 # Extra arguments: `make test ARGS="--filter StorageContract"`, `make bench ARGS="..."`.
 ARGS ?=
 
-.PHONY: help run test build bench bench-beacon bench-tickets bench-webhooks deps clean
+.PHONY: help run test build bench bench-beacon bench-tickets bench-webhooks bench-mail deps clean
 
 help:
 	@echo "make run     build (release) and start opsiq-web on http://127.0.0.1:8080 with embedded SQLite"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-beacon  the beacon ingestion benchmark (wrk; nginx and trivial-route baselines; MariaDB restart)"
 	@echo "make bench-tickets the ticket queue benchmark (100,000 tickets; SQLite and a private MariaDB)"
 	@echo "make bench-webhooks signed webhook deliveries/s beside plain POSTs, and outbox-to-delivery lag at 200 events/s"
+	@echo "make bench-mail    the IMAP import benchmark (10,000 emails; a private Dovecot, SQLite and a private MariaDB)"
 	@echo "make deps    install the missing Debian packages (build + test)"
 	@echo "make clean   remove the build folder (.build); keeps ./var (your local data)"
 
@@ -50,6 +51,8 @@ bench-tickets:
 
 bench-webhooks:
 	@scripts/bench.sh webhooks $(ARGS)
+bench-mail:
+	@scripts/bench.sh mail $(ARGS)
 
 deps:
 	@scripts/install-deps.sh --test

@@ -81,8 +81,7 @@ let package = Package(
         .executableTarget(name: "Bench", dependencies: [
             "Composition", "Ports", "Domain", "Adapters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        // main.swift holds @main; with more than one file SwiftPM would read it as top-level code.
-        ], path: "bench/Sources/Bench", swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        ], path: "bench/Sources/Bench", swiftSettings: strict),
 
         // Fast in-process tests (fakes of ports, router tests).
         .testTarget(name: "UnitTests", dependencies: [

@@ -12,9 +12,13 @@ set -euo pipefail
 cd "$OPSIQ_ROOT"
 
 mdb_dir=""
+dovecot_dir=""
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [ -n "$dovecot_dir" ]; then
+        scripts/test-dovecot.sh stop "$dovecot_dir" || rc=1
+    fi
     if [ -n "$mdb_dir" ]; then
         scripts/test-mariadb.sh stop "$mdb_dir" || rc=1
         rm -rf "$mdb_dir"
@@ -44,7 +48,7 @@ say "swift build -c release --product opsiq-bench"
 swift build -c release --product opsiq-bench
 bin=".build/release/opsiq-bench"
 
-# `scripts/bench.sh tickets [ARGS]` runs one named benchmark; anything else goes to `opsiq-bench all`.
+# `scripts/bench.sh tickets|mail [ARGS]` runs one named benchmark; anything else goes to `opsiq-bench all`.
 case "${1:-}" in
     webhooks)
         shift
@@ -55,6 +59,14 @@ case "${1:-}" in
         shift
         say "opsiq-bench tickets $*"
         "$bin" tickets "$@"
+        ;;
+    mail)
+        # `scripts/bench.sh mail [ARGS]` (make bench-mail): a private Dovecot for the IMAP import benchmark.
+        shift
+        dovecot_dir="$(mktemp -d /tmp/opsiq-dovecot.XXXXXX)"
+        scripts/test-dovecot.sh start "$dovecot_dir" bench benchpw || die "the private Dovecot could not start; the mail benchmark needs it"
+        say "opsiq-bench mail-import $*"
+        "$bin" mail-import --imap-port "$(scripts/test-dovecot.sh port "$dovecot_dir")" --imap-user bench --imap-password benchpw "$@"
         ;;
     *)
         say "opsiq-bench all $*"

@@ -18,10 +18,11 @@ import Testing
         ["OPSIQ_SMTP_URL": "smtp://127.0.0.1:\(smtp.port)", "OPSIQ_MAIL_FROM": "Help Desk <help@shop.example>"]
     }
 
+    /// Without the acknowledgement (`notify_customer: false`), so the tests count only the mail they are about.
     func createTicket(_ f: AccessFixture, email: String = "ada@customer.example") async throws -> Ticket {
         _ = try await f.invoke("tickets.create", as: try await f.actor(f.owner), site: f.siteA, [
             "subject": .string("Parcel missing"), "message": .string("Where is my parcel?"), "customer_email": .string(email),
-            "customer_name": .string("Ada Lovelace"), "department": .string("Support"),
+            "customer_name": .string("Ada Lovelace"), "department": .string("Support"), "notify_customer": .bool(false),
         ])
         return try await f.services.db.read { try await f.services.tickets.store.find(f.siteA.id, number: 1, in: $0) }!
     }

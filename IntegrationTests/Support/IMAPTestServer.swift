@@ -2,8 +2,8 @@ import Foundation
 import Ports
 
 /// A real IMAP server (Dovecot from Debian, `apt-get install dovecot-imapd`) on free loopback
-/// ports: its own config, state and Maildirs under a temp dir, users from a passwd-file, a
-/// self-signed certificate, IMAPS and IMAP with STARTTLS. The master runs as the unprivileged
+/// ports, started by scripts/test-dovecot.sh: its own config, state and Maildirs under a temp dir,
+/// users from a passwd-file, a self-signed certificate, IMAPS and IMAP with STARTTLS. The master runs as the unprivileged
 /// `dovecot` user (never root). `stop()` ends it by pid and removes the directory.
 final class IMAPTestServer: @unchecked Sendable {
     static let dovecot = "/usr/sbin/dovecot"
@@ -12,78 +12,35 @@ final class IMAPTestServer: @unchecked Sendable {
     let directory: URL
     private var pid: Int32 = 0
 
-    /// `users`: name → password.
+    /// `users`: name → password. The server is set up and started by scripts/test-dovecot.sh (the
+    /// benchmark's script, so both run the same configuration), through `run`, so it holds none of
+    /// this process's descriptors.
     init(users: [String: String]) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.dovecot) else {
             throw TestServerFailure(message: "Dovecot is missing: apt-get install dovecot-imapd (scripts/install-deps.sh --test)")
         }
-        imapPort = try freePort()
-        imapsPort = try freePort()
         directory = URL(fileURLWithPath: "/tmp/opsiq-dovecot-\(UUID().uuidString.prefix(8))")
         let d = directory.path
-        for sub in ["run", "state", "mail"] {
-            try FileManager.default.createDirectory(atPath: "\(d)/\(sub)", withIntermediateDirectories: true)
+        let pairs = users.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+        do {
+            try Self.run("/bin/bash", [Self.startScript, "start", d] + pairs)
+        } catch {
+            let log = (try? String(contentsOfFile: "\(d)/dovecot.log", encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: directory)
+            throw TestServerFailure(message: "Dovecot did not start (\(error)):\n\(log)")
         }
-        let (cert, key) = try SMTPTestServer.selfSignedCertificate(in: directory)
-        try users.map { "\($0.key):{PLAIN}\($0.value)::::::" }.joined(separator: "\n").appending("\n")
-            .write(toFile: "\(d)/passwd", atomically: true, encoding: .utf8)
-        let config = """
-            base_dir = \(d)/run
-            state_dir = \(d)/state
-            log_path = \(d)/dovecot.log
-            protocols = imap
-            listen = 127.0.0.1
-            ssl = yes
-            ssl_cert = <\(cert)
-            ssl_key = <\(key)
-            disable_plaintext_auth = yes
-            auth_mechanisms = plain login
-            default_internal_user = dovecot
-            default_internal_group = dovecot
-            default_login_user = dovecot
-            first_valid_uid = 1
-            first_valid_gid = 1
-            passdb {
-              driver = passwd-file
-              args = scheme=PLAIN username_format=%u \(d)/passwd
-            }
-            userdb {
-              driver = static
-              args = uid=dovecot gid=dovecot home=\(d)/mail/%u
-            }
-            mail_location = maildir:~/Maildir
-            service imap-login {
-              chroot =
-              inet_listener imap {
-                address = 127.0.0.1
-                port = \(imapPort)
-              }
-              inet_listener imaps {
-                address = 127.0.0.1
-                port = \(imapsPort)
-                ssl = yes
-              }
-            }
-            service anvil {
-              chroot =
-            }
-
-            """
-        try config.write(toFile: "\(d)/dovecot.conf", atomically: true, encoding: .utf8)
-        try Self.run("/bin/chown", ["-R", "dovecot:dovecot", d])
-        // The master daemonises; runuser makes every Dovecot process unprivileged.
-        try Self.run("/usr/sbin/runuser", ["-u", "dovecot", "--", Self.dovecot, "-c", "\(d)/dovecot.conf"])
-        let deadline = Date().addingTimeInterval(10)
-        while true {
-            if let text = try? String(contentsOfFile: "\(d)/run/master.pid", encoding: .utf8), let p = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               Self.listening(imapsPort) {
-                pid = p
-                break
-            }
-            guard Date() < deadline else { throw TestServerFailure(message: "Dovecot did not start:\n\(log)") }
-            try await Task.sleep(nanoseconds: 30_000_000)
+        func number(_ file: String) -> Int32? {
+            (try? String(contentsOfFile: "\(d)/\(file)", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
+        guard let imaps = number("imaps_port"), let imap = number("imap_port"), let p = number("pid") else {
+            throw TestServerFailure(message: "scripts/test-dovecot.sh wrote no ports or pid in \(d)")
+        }
+        imapsPort = Int(imaps)
+        imapPort = Int(imap)
+        pid = p
     }
+
+    static let startScript = repoRoot.appendingPathComponent("scripts/test-dovecot.sh").path
 
     var log: String { (try? String(contentsOfFile: directory.appendingPathComponent("dovecot.log").path, encoding: .utf8)) ?? "" }
 
@@ -109,30 +66,32 @@ final class IMAPTestServer: @unchecked Sendable {
         guard status == 0 else { throw TestServerFailure(message: "\(tool) \(args.joined(separator: " ")) failed (status \(status))") }
     }
 
-    static func listening(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
-    }
-
     /// An account for the live client: IMAPS (implicit TLS) or STARTTLS on the plain port.
     func account(_ user: String, _ password: String, security: IMAPAccount.Security = .tls, folder: String = "INBOX") -> IMAPAccount {
         IMAPAccount(host: "127.0.0.1", port: security == .tls ? imapsPort : imapPort, security: security, username: user, password: password,
                     folder: folder, verifyPeer: false, timeoutSeconds: 10)
     }
 
-    /// Puts a message into a user's folder with IMAP APPEND (curl's upload to an IMAP folder URL).
-    func append(_ user: String, _ password: String, _ raw: String, folder: String = "INBOX") throws {
-        let file = directory.appendingPathComponent("append-\(UUID().uuidString).eml")
-        try raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+    /// Puts messages into a user's folder with IMAP APPEND over one connection, unread like delivered mail,
+    /// through the benchmark's bulk-append helper (bench/mail/append.py; curl's upload would flag them \Seen).
+    func append(_ user: String, _ password: String, _ raws: [String], folder: String = "INBOX") throws {
+        let file = directory.appendingPathComponent("append-\(UUID().uuidString).bin")
+        var data = Data()
+        for raw in raws {
+            let bytes = Array(raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+            data.append(contentsOf: Array("\(bytes.count)\n".utf8))
+            data.append(contentsOf: bytes)
+        }
+        try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        try Self.run("/usr/bin/curl", ["-s", "--insecure", "--ssl-reqd", "imaps://127.0.0.1:\(imapsPort)/\(folder)", "-u", "\(user):\(password)", "-T", file.path])
+        try Self.run("/usr/bin/python3", [Self.appendScript, "127.0.0.1", String(imapsPort), user, password, file.path, folder])
     }
+
+    func append(_ user: String, _ password: String, _ raw: String, folder: String = "INBOX") throws {
+        try append(user, password, [raw], folder: folder)
+    }
+
+    static let appendScript = repoRoot.appendingPathComponent("bench/mail/append.py").path
 
     /// SIGTERM to the master (it stops its children), then waits until the port is free.
     func stop() async {

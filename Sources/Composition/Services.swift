@@ -190,6 +190,11 @@ public struct Services: Sendable {
             guard let department else { return nil }
             return try await mailboxStore.list(ws, in: conn).first { $0.enabled && $0.departmentID == department }?.address
         }
+        // The automatic emails link anonymous customers to their ticket in the site's portal.
+        let portalStore = SQLTicketPortalStore()
+        ticketMailer.portalLink = { ws, ticket, tx in
+            try await TicketPortal.accessLink(ws, ticket: ticket, store: portalStore, settings: settingsService, digests: digests, random: random, now: clock.now(), in: tx)
+        }
         self.ticketMailer = ticketMailer
         tickets.mailer = ticketMailer
         self.tickets = tickets
@@ -202,7 +207,7 @@ public struct Services: Sendable {
         self.attachments = attachments
         self.portal = TicketPortal(db: db, store: SQLTicketPortalStore(), tickets: tickets, attachments: attachments, rateLimits: SQLRateLimitStore(db: db),
                                    digests: digests, random: random, clock: clock)
-        let importer = MailImport(tickets: tickets, mailer: ticketMailer, attachments: attachments, log: SwiftLogDomainLog(logger: logger))
+        let importer = MailImport(tickets: tickets, mailer: ticketMailer, attachments: attachments, html: SQLTicketMessageHTMLStore(), log: SwiftLogDomainLog(logger: logger))
         let mailboxes = Mailboxes(db: db, store: mailboxStore, imap: CurlIMAPClient(), parser: MIMEParser(), importer: importer, secrets: secrets,
                                   workspaces: workspaces, outbox: outbox, clock: clock)
         self.mailboxes = mailboxes

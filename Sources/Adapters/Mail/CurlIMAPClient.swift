@@ -56,18 +56,30 @@ public final class CurlIMAPClient: IMAPClient {
             case .success(let b): status = b
             case .failure(let e): return .failure(e)
             }
-            guard Self.number(after: "UIDVALIDITY", in: String(decoding: status, as: UTF8.self)) != nil else { return .success((status, [])) }
-            return session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*").map { (status, $0) }
+            let text = String(decoding: status, as: UTF8.self)
+            guard Self.number(after: "UIDVALIDITY", in: text) != nil else { return .success((status, [])) }
+            // One `* SEARCH` line must fit libcurl's receive buffer, or the end of it is lost (a folder of
+            // 10,000 messages answers ~49 KB): search in windows of UIDs up to UIDNEXT, on the same connection.
+            guard let uidNext = Self.number(after: "UIDNEXT", in: text) else {
+                return session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(after + 1):*").map { (status, $0) }
+            }
+            var found: [UInt8] = []
+            var from = after + 1
+            repeat {
+                let to = from + Self.searchWindow - 1
+                switch session.perform(path: Self.folderPath(account.folder), command: "UID SEARCH UID \(from):\(to)") {
+                case .success(let b): found += b + Array("\r\n".utf8)
+                case .failure(let e): return .failure(e)
+                }
+                from = to + 1
+            } while from < uidNext
+            return .success((status, found))
         }
         let status = String(decoding: statusBytes, as: UTF8.self)
         guard let validity = Self.number(after: "UIDVALIDITY", in: status) else {
             throw IMAPError(.protocolError, "IMAP server \(account.endpoint) sent no UIDVALIDITY for folder \(account.folder)")
         }
-        let search = String(decoding: searchBytes, as: UTF8.self)
-        var uids: [Int64] = []
-        for line in search.split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
-            uids += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
+        let uids = Self.searchResult(searchBytes)
         // `n:*` always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
         return (validity, uids.filter { $0 > after }.sorted())
     }
@@ -83,11 +95,18 @@ public final class CurlIMAPClient: IMAPClient {
         let path = Self.folderPath(account.folder)
         return try await onPool {
             let session = IMAPCurlExchange(account: account)
+            // Which were unread before: libcurl's fetch (`BODY[]`) sets \Seen, and a poll that fails
+            // after fetching puts back what it did not take (`setSeen(seen: false)`).
+            let unseen: Set<Int64>
+            switch session.perform(path: path, command: "UID SEARCH UID \(Self.uidSet(uids)) UNSEEN") {
+            case .success(let b): unseen = Set(Self.searchResult(b))
+            case .failure(let e): return .failure(e)
+            }
             var out: [IMAPMessage] = []
             out.reserveCapacity(uids.count)
             for uid in uids {
                 switch session.perform(path: path + "/;UID=\(uid)", command: nil) {
-                case .success(let raw): out.append(IMAPMessage(uid: uid, raw: raw))
+                case .success(let raw): out.append(IMAPMessage(uid: uid, raw: raw, seen: !unseen.contains(uid)))
                 case .failure(let e): return .failure(e)
                 }
             }
@@ -95,9 +114,40 @@ public final class CurlIMAPClient: IMAPClient {
         }
     }
 
+    public func setSeen(_ account: IMAPAccount, uids: [Int64], seen: Bool) async throws {
+        guard !uids.isEmpty else { return }
+        let path = Self.folderPath(account.folder)
+        try await onPool { () -> Result<Void, IMAPError> in
+            let session = IMAPCurlExchange(account: account)
+            // Commands stay short: 100 UIDs each, on one connection.
+            var i = 0
+            while i < uids.count {
+                let part = Array(uids[i..<min(i + 100, uids.count)])
+                i += part.count
+                if case .failure(let e) = session.perform(path: path, command: "UID STORE \(Self.uidSet(part)) \(seen ? "+" : "-")FLAGS.SILENT (\\Seen)") { return .failure(e) }
+            }
+            return .success(())
+        }
+    }
+
+    /// `1,2,5` (UIDs are numbers, so nothing needs quoting).
+    static func uidSet(_ uids: [Int64]) -> String { uids.map(String.init).joined(separator: ",") }
+
+    /// The numbers of `* SEARCH` lines.
+    static func searchResult(_ bytes: [UInt8]) -> [Int64] {
+        var out: [Int64] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) where line.hasPrefix("* SEARCH") {
+            out += line.dropFirst("* SEARCH".count).split(separator: " ").compactMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return out
+    }
+
     public func test(_ account: IMAPAccount) async throws {
         _ = try await newUIDs(account, after: Int64.max - 1)
     }
+
+    /// UIDs per `UID SEARCH` window: at most ~11 bytes each, so a line stays far below the 512 KB buffer.
+    static let searchWindow: Int64 = 20_000
 
     static func number(after key: String, in text: String) -> Int64? {
         guard let r = text.range(of: key + " ") else { return nil }
@@ -137,6 +187,8 @@ private final class IMAPCurlExchange {
         func set(_ code: CURLcode) { if setup == CURLE_OK { setup = code } }
         set(opsiq_curl_set_str(handle, CURLOPT_PROTOCOLS_STR, "imap,imaps"))
         set(opsiq_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
+        // Long untagged lines (a big SEARCH answer) must fit in one receive buffer (libcurl's default is 16 KB).
+        set(opsiq_curl_set_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024))
         set(opsiq_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, account.timeoutSeconds))
         set(opsiq_curl_set_long(handle, CURLOPT_TIMEOUT, account.timeoutSeconds * 4))
         set(opsiq_curl_set_long(handle, CURLOPT_USE_SSL, Int((account.security == .none ? CURLUSESSL_NONE : CURLUSESSL_ALL).rawValue)))

@@ -19,6 +19,8 @@ public struct SettingDefinition: Sendable {
         case scriptPath
         /// Days and hours the team works (see `BusinessHours`), e.g. Mon-Fri 09:00-17:00.
         case supportHours
+        /// An `https://` address (links and images shown to customers); "" for none.
+        case httpsURL
     }
     public var name: String
     public var group: String
@@ -76,6 +78,15 @@ public struct SettingDefinition: Sendable {
             let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
             _ = try BusinessHours.parse(t, timeZone: TimeZone(identifier: "UTC")!, field: name)
             return .string(t)
+        case .httpsURL:
+            guard let s = v.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) else { throw bad("must be text") }
+            if s.isEmpty { return .string("") }
+            // https only, and nothing that could break out of an attribute or a URL in CSS or HTML.
+            guard s.count <= 2000, s.lowercased().hasPrefix("https://"), s.count > "https://".count,
+                  s.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 && !"\"'<>\\`(){}".unicodeScalars.contains($0) }) else {
+                throw bad("must be an https:// address like https://example.com/support (no spaces or quotes)")
+            }
+            return .string(s)
         }
     }
 }
@@ -156,6 +167,11 @@ public struct SettingsService: Sendable {
         SettingDefinition("support.hours", group: "Support hours", label: "Support hours", help: "Days and hours the team answers, e.g. Mon-Fri 09:00-17:00. SLA clocks count only these hours.", kind: .supportHours, default: .string("Mon-Fri 09:00-17:00")),
         SettingDefinition("tickets.attachment_max_mb", group: "Tickets", label: "Largest attachment (MB)", help: "Files larger than this are refused on tickets (1 to 50 MB).", kind: .integer(1...50), default: .int(10)),
         SettingDefinition("tickets.portal_require_identity", group: "Tickets", label: "Ticket portal requires identity", help: "Only customers with a signed identity token (data-identity-token) can use the ticket portal embed; anonymous visitors cannot open tickets there.", kind: .boolean, default: .bool(false)),
+        SettingDefinition("tickets.portal_url", group: "Tickets", label: "Ticket portal page", help: "The page of your site with the ticket portal embed (https). Acknowledgement and resolution emails link customers to their ticket there; empty: no link.", kind: .httpsURL, default: .string("")),
+        SettingDefinition("tickets.portal_requests_per_minute", group: "Tickets", label: "Portal requests per minute per address", help: "Requests one visitor address may make to the ticket portal each minute (polling every 12 seconds uses 5).", kind: .integer(10...10_000), default: .int(120)),
+        SettingDefinition("tickets.portal_creates_per_hour", group: "Tickets", label: "Portal new tickets per hour per address", help: "New tickets one visitor address may open through the portal each hour (spam guard).", kind: .integer(1...1000), default: .int(10)),
+        SettingDefinition("tickets.portal_title", group: "Branding", label: "Ticket portal title", help: "The heading of the ticket portal embed. Empty: \"Support tickets\".", kind: .text(maxLength: 120), default: .string("")),
+        SettingDefinition("branding.logo_url", group: "Branding", label: "Logo URL", help: "An https:// image shown at the top of the ticket portal. Empty: no logo.", kind: .httpsURL, default: .string("")),
         SettingDefinition("tracking.respect_dnt", group: "Tracking", label: "Honour Do Not Track", help: "Visitors whose browser sends Do Not Track are not tracked.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.anonymize_ip", group: "Tracking", label: "Anonymise IP addresses", help: "Store IPv4 addresses with the last octet set to 0 and IPv6 as /48.", kind: .boolean, default: .bool(false)),
         SettingDefinition("tracking.track_forms", group: "Tracking", label: "Track form submissions", help: "Record form submissions as events.", kind: .boolean, default: .bool(true)),

@@ -40,11 +40,21 @@ public struct EmailTemplates: Sendable {
         defaultSubject: "Re: {{ticket_subject}} [{{ticket_id}}]",
         defaultBody: "{{message}}\n\n--\n{{agent_name}}\n{{department_signature}}",
         extraVariables: [TemplateVariable("message", "The reply the agent wrote.")], isLayout: false)
+    /// The portal variables of the automatic emails (empty when the site set no `tickets.portal_url`).
+    public static let portalVariables = [
+        TemplateVariable("portal_link", "The link where the customer follows this ticket in your site's ticket portal (Settings > Tickets > Ticket portal page); empty when none is set."),
+        TemplateVariable("portal_access", "A sentence with that link, \"Follow your request online: …\"; empty when no portal page is set."),
+    ]
     public static let ticketReceived = EmailTemplateDefinition(
-        key: "ticket_received", label: "Ticket received", description: "Automatic acknowledgement when a customer opens a ticket by email.",
+        key: "ticket_received", label: "Ticket received", description: "Automatic acknowledgement when a customer opens a ticket by email, through the portal or the API.",
         defaultSubject: "We received your request [{{ticket_id}}]: {{ticket_subject}}",
-        defaultBody: "Hi {{customer_name}},\n\nThanks for writing to {{business_name}}. Your request is now ticket {{ticket_id}} and our team will answer soon. Reply to this email to add to it.\n\n{{department_signature}}",
-        extraVariables: [], isLayout: false)
+        defaultBody: "Hi {{customer_name}},\n\nThanks for writing to {{business_name}}. Your request is now ticket {{ticket_id}} and our team will answer soon. Reply to this email to add to it.\n\n{{portal_access}}\n\n{{department_signature}}",
+        extraVariables: portalVariables, isLayout: false)
+    public static let ticketResolved = EmailTemplateDefinition(
+        key: "ticket_resolved", label: "Ticket resolved", description: "Sent to the customer when the team resolves or closes their ticket (not when they do it themselves, nor on merges).",
+        defaultSubject: "Your request is {{ticket_status}} [{{ticket_id}}]: {{ticket_subject}}",
+        defaultBody: "Hi {{customer_name}},\n\nYour request {{ticket_id}} ({{ticket_subject}}) is now {{ticket_status}}. If anything is still not right, reply to this email and the ticket opens again.\n\n{{portal_access}}\n\n{{department_signature}}",
+        extraVariables: [TemplateVariable("ticket_status", "\"resolved\" or \"closed\".")] + portalVariables, isLayout: false)
     public static let layout = EmailTemplateDefinition(
         key: "layout", label: "Global layout", description: "The HTML around every email. {{content}} is the email's text; values are HTML-escaped.",
         defaultSubject: "",
@@ -59,7 +69,7 @@ public struct EmailTemplates: Sendable {
             """,
         extraVariables: [TemplateVariable("content", "The email's text (the layout only).")], isLayout: true)
 
-    public static let all: [EmailTemplateDefinition] = [ticketReply, ticketReceived, layout]
+    public static let all: [EmailTemplateDefinition] = [ticketReply, ticketReceived, ticketResolved, layout]
 
     public static func definition(_ key: String, field: String = "key") throws -> EmailTemplateDefinition {
         guard let d = all.first(where: { $0.key == key }) else {
@@ -164,6 +174,8 @@ public struct EmailTemplates: Sendable {
             "agent_name": agentName, "department_name": "Support", "department_signature": "The Support team", "site_name": siteName,
             "business_name": businessName.isEmpty ? siteName : businessName,
             "message": "Hi Jane,\n\nYour parcel left our warehouse this morning; here is the tracking link.\n\nSorry for the wait!",
+            "ticket_status": "resolved", "portal_link": "https://example.com/support#opsiq-ticket=T-12345~tk_sample",
+            "portal_access": "Follow your request online: https://example.com/support#opsiq-ticket=T-12345~tk_sample",
         ]
     }
 

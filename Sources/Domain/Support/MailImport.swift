@@ -98,10 +98,12 @@ public struct MailImport: Sendable {
     public let tickets: TicketService
     public let mailer: TicketMailer
     public let attachments: TicketAttachments
+    /// Where the sanitised HTML of HTML mail is kept beside the text.
+    public let html: any TicketMessageHTMLStore
     public let log: any DomainLog
 
-    public init(tickets: TicketService, mailer: TicketMailer, attachments: TicketAttachments, log: any DomainLog) {
-        self.tickets = tickets; self.mailer = mailer; self.attachments = attachments; self.log = log
+    public init(tickets: TicketService, mailer: TicketMailer, attachments: TicketAttachments, html: any TicketMessageHTMLStore, log: any DomainLog) {
+        self.tickets = tickets; self.mailer = mailer; self.attachments = attachments; self.html = html; self.log = log
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -175,14 +177,32 @@ public struct MailImport: Sendable {
         case .created(let x, _), .replied(let x): n = x
         default: return outcome
         }
+        var byContentID: [String: Int64] = [:]
         for file in m.attachments {
             do {
-                _ = try await attachments.attach(ws, number: n, messageID: messageRowID, fileName: file.fileName, bytes: file.bytes, scope: .everything)
+                let a = try await attachments.attach(ws, number: n, messageID: messageRowID, fileName: file.fileName, bytes: file.bytes, scope: .everything)
+                if let cid = file.contentID { byContentID[cid] = a.id }
             } catch let e as DomainError {
                 // A file over the size limit or of a refused type is left out; the message itself is kept.
                 log.warning("attachment not kept", ["ticket": "T-\(n)", "file": file.fileName, "reason": e.description])
             }
         }
+        if let raw = m.html, !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, let messageRowID {
+            try await keepHTML(ws, raw, number: n, messageRowID: messageRowID, inline: byContentID)
+        }
         return outcome
+    }
+
+    /// Stores the email's HTML, sanitised, beside its text; `cid:` images become the admin's URL of the
+    /// stored inline attachment (other images and everything active are dropped by the sanitiser).
+    func keepHTML(_ ws: WorkspaceID, _ raw: String, number n: Int64, messageRowID: Int64, inline: [String: Int64]) async throws {
+        let db = tickets.db
+        guard let site = try await db.read({ try await mailer.workspaces.find(ws, in: $0) }) else { return }
+        let siteKey = site.siteKey
+        let clean = HTMLSanitizer(remoteImages: false) { cid in
+            inline[cid].map { "/admin/tickets/T-\(n)/attachments/\($0)?site=\(siteKey)" }
+        }.sanitize(String(raw.prefix(Self.maxBody * 2)))
+        let store = html
+        try await db.transaction { try await store.setHTML(ws, messageID: messageRowID, html: clean, in: $0) }
     }
 }

@@ -164,18 +164,47 @@ public struct Mailboxes: Sendable {
             own.insert(m.address.lowercased())
             let wanted = Array(listed.uids.prefix(batch))
             var start = 0
-            while start < wanted.count {
-                // A chunk of messages over one IMAP session, then imported one by one.
-                let chunk = Array(wanted[start..<min(start + fetchChunk, wanted.count)])
-                start += chunk.count
-                for message in try await imap.fetch(acct, uids: chunk) {
-                    let mail = parser.parse(message.raw)
-                    result.imported.append(try await importer.importMail(ws, mail, departmentID: m.departmentID, ownAddresses: own))
-                    lastUID = message.uid
-                    try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
+            // Every message taken (imported, duplicate or ignored) is flagged \Seen on the server at the end of
+            // the poll, so people sharing the mailbox see what OpsIQ took; the UID position, not the flag,
+            // decides what is imported, so a person marking mail unread never imports it twice.
+            var taken: [Int64] = []
+            do {
+                while start < wanted.count {
+                    // A chunk of messages over one IMAP session, then imported one by one.
+                    let chunk = Array(wanted[start..<min(start + fetchChunk, wanted.count)])
+                    start += chunk.count
+                    let fetched = try await imap.fetch(acct, uids: chunk)
+                    for (i, message) in fetched.enumerated() {
+                        do {
+                            let mail = parser.parse(message.raw)
+                            do {
+                                result.imported.append(try await importer.importMail(ws, mail, departmentID: m.departmentID, ownAddresses: own))
+                            } catch DomainError.validation(let field, let message) {
+                                // A message the helpdesk refuses (e.g. a malformed sender) is skipped, not retried
+                                // forever: otherwise it would block every later message of the mailbox.
+                                result.imported.append(.ignored("not importable: \(field) \(message)"))
+                            }
+                            lastUID = message.uid
+                            try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
+                            taken.append(message.uid)
+                        } catch {
+                            // Fetching marked the rest read; what was unread and is not taken goes back to unread.
+                            let back = fetched[i...].filter { !$0.seen }.map(\.uid)
+                            try? await imap.setSeen(acct, uids: back, seen: false)
+                            throw error
+                        }
+                    }
                 }
+            } catch {
+                try? await imap.setSeen(acct, uids: taken, seen: true)
+                throw error
             }
-            try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: nil, now: clock.now(), in: $0) }
+            var flagError: String? = nil
+            do { try await imap.setSeen(acct, uids: taken, seen: true) } catch let e as IMAPError {
+                flagError = "imported, but the messages could not be flagged as seen: \(e.message)"
+                result.error = flagError
+            }
+            try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: flagError, now: clock.now(), in: $0) }
         } catch let e as IMAPError {
             result.error = e.message
             try await db.transaction { try await store.recordPoll(ws, id: id, uidValidity: validity, lastUID: lastUID, error: e.message, now: clock.now(), in: $0) }

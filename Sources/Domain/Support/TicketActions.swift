@@ -119,14 +119,16 @@ public enum TicketActions {
                                              ActionParam("department", .any, "The department (id or name); required for Agents."),
                                              ActionParam("customer_email", .string(maxLength: 190, format: "email"), required: true, "The customer's email."),
                                              ActionParam("customer_name", .string(maxLength: 190), "The customer's name."),
-                                             ActionParam("priority", .string(maxLength: 10, enumValues: priorities), "low, normal (default), high or urgent.")]) { inv in
+                                             ActionParam("priority", .string(maxLength: 10, enumValues: priorities), "low, normal (default), high or urgent."),
+                                             ActionParam("notify_customer", .boolean, "Email the customer the ticket_received acknowledgement (default true).")]) { inv in
             let ws = inv.workspace!.id
             var dept: Int64? = nil
             if let ref = inv.params["department"] { dept = try await s.department(ws, ref).id }
-            let d = try await s.create(ws, .init(subject: inv.string("subject") ?? "", message: inv.string("message") ?? "", departmentID: dept,
-                                                 customerEmail: inv.string("customer_email") ?? "", customerName: inv.string("customer_name") ?? "",
-                                                 priority: inv.string("priority").flatMap(TicketPriority.init(rawValue:)) ?? .normal),
-                                       scope: try await scope(inv, departments: s.departments))
+            var input = TicketService.NewTicketInput(subject: inv.string("subject") ?? "", message: inv.string("message") ?? "", departmentID: dept,
+                                                     customerEmail: inv.string("customer_email") ?? "", customerName: inv.string("customer_name") ?? "",
+                                                     priority: inv.string("priority").flatMap(TicketPriority.init(rawValue:)) ?? .normal)
+            input.acknowledge = inv.bool("notify_customer") ?? true
+            let d = try await s.create(ws, input, scope: try await scope(inv, departments: s.departments))
             return detail(d)
         })
         r.register(ActionDefinition(name: "tickets.reply", summary: "Reply to a ticket, or add an internal note (staff only, never shown to customers).", scope: "tickets.write",

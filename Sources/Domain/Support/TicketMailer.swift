@@ -36,6 +36,9 @@ public struct TicketMailer: Sendable {
     public let smtpConfigured: Bool
     /// The address replies should go to for a ticket's department (its mailbox), when there is one.
     public var replyAddress: (@Sendable (WorkspaceID, Int64?, any SQLConnection) async throws -> String?)?
+    /// Mints a portal access key for the ticket in the caller's transaction and returns the link to it on
+    /// the site's portal page; nil when the site has none (see `TicketPortal.accessLink`).
+    public var portalLink: (@Sendable (WorkspaceID, Ticket, any SQLConnection) async throws -> String?)?
 
     public static let jobKind = "mail.outbox.send"
     /// Automatic emails (acknowledgements, AI replies) allowed per ticket and per address in `rateWindow`.
@@ -145,11 +148,33 @@ public struct TicketMailer: Sendable {
                                extra: ["message": message.body], agentName: agentName, in: tx)
     }
 
-    /// The automatic acknowledgement of a ticket a customer opened by email; nil when skipped (and why).
+    /// `{{portal_link}}` and `{{portal_access}}` for an automatic email (a fresh access key each time, so
+    /// anonymous customers who wrote by email, the portal or through the API can follow the ticket).
+    func portalVariables(_ ws: WorkspaceID, ticket: Ticket, in tx: any SQLConnection) async throws -> [String: String] {
+        guard let link = try await portalLink?(ws, ticket, tx) else { return ["portal_link": "", "portal_access": ""] }
+        return ["portal_link": link, "portal_access": "Follow your request online: \(link)"]
+    }
+
+    /// The automatic acknowledgement of a ticket a customer opened (by email, in the portal or through the
+    /// API); nil when skipped (and why).
     public func acknowledge(_ ws: WorkspaceID, ticket: Ticket, in tx: any SQLConnection) async throws -> (mail: StoredMail?, skipped: Skipped?) {
         if let why = try await automaticAllowed(ws, ticketID: ticket.id, email: ticket.customerEmail, in: tx) { return (nil, why) }
         let m = try await write(ws, ticket: ticket, kind: EmailTemplates.ticketReceived.key, automatic: true, messageID: newMessageID(ticket: ticket),
-                                extra: [:], agentName: "", in: tx)
+                                extra: try await portalVariables(ws, ticket: ticket, in: tx), agentName: "", in: tx)
+        return (m, nil)
+    }
+
+    /// The automatic "your request is resolved/closed" email, in the status change's transaction. Automatic
+    /// like the acknowledgement: rate-limited per ticket and address, never to robots; nothing for a
+    /// merged ticket or a ticket that is not resolved or closed. The caller decides whether the change
+    /// was the team's (the customer's own resolve in the portal and merges send nothing).
+    public func resolvedNotice(_ ws: WorkspaceID, ticket: Ticket, in tx: any SQLConnection) async throws -> (mail: StoredMail?, skipped: Skipped?) {
+        guard ticket.mergedInto == nil, ticket.status == .resolved || ticket.status == .closed else { return (nil, nil) }
+        if let why = try await automaticAllowed(ws, ticketID: ticket.id, email: ticket.customerEmail, in: tx) { return (nil, why) }
+        var extra = try await portalVariables(ws, ticket: ticket, in: tx)
+        extra["ticket_status"] = ticket.status == .closed ? "closed" : "resolved"
+        let m = try await write(ws, ticket: ticket, kind: EmailTemplates.ticketResolved.key, automatic: true, messageID: newMessageID(ticket: ticket),
+                                extra: extra, agentName: "", in: tx)
         return (m, nil)
     }
 }

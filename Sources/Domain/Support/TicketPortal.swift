@@ -53,10 +53,12 @@ public struct TicketPortal: Sendable {
 
     /// Site setting: when true the portal only serves customers with a valid identity token.
     public static let requireIdentitySetting = "tickets.portal_require_identity"
-    /// Requests a minute from one address to one site's portal (polling every 12 s uses 5).
-    public static let requestsPerMinute = 120
-    /// New tickets an hour from one address to one site's portal (anonymous spam guard).
-    public static let createsPerHour = 10
+    /// Site setting: requests a minute from one address to one site's portal (polling every 12 s uses 5; default 120).
+    public static let requestsPerMinuteSetting = "tickets.portal_requests_per_minute"
+    /// Site setting: new tickets an hour from one address to one site's portal (anonymous spam guard; default 10).
+    public static let createsPerHourSetting = "tickets.portal_creates_per_hour"
+    /// Site setting: the page of the site that embeds the portal (links in the automatic emails).
+    public static let portalURLSetting = "tickets.portal_url"
     public static let maxFiles = 5
     public static let maxKeys = 50
     public static let notFoundMessage = "no such ticket, or it is not yours"
@@ -87,16 +89,38 @@ public struct TicketPortal: Sendable {
     public func hit(_ ws: WorkspaceID, ip: String, create: Bool) async throws {
         let now = clock.now().timeIntervalSince1970
         let minute = (now / 60).rounded(.down) * 60
-        if try await rateLimits.hit(bucket: "portal:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: minute)) > Self.requestsPerMinute {
+        let perMinute = try await tickets.settings.value(Self.requestsPerMinuteSetting, workspace: ws)?.intValue ?? 120
+        if try await rateLimits.hit(bucket: "portal:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: minute)) > perMinute {
             throw PortalRateLimited(retryAfter: max(1, Int((minute + 60 - now).rounded(.up))),
-                                    message: "too many requests: at most \(Self.requestsPerMinute) a minute from one address")
+                                    message: "too many requests: at most \(perMinute) a minute from one address (setting \(Self.requestsPerMinuteSetting))")
         }
         guard create else { return }
         let hour = (now / 3600).rounded(.down) * 3600
-        if try await rateLimits.hit(bucket: "portal-create:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: hour)) > Self.createsPerHour {
+        let perHour = try await tickets.settings.value(Self.createsPerHourSetting, workspace: ws)?.intValue ?? 10
+        if try await rateLimits.hit(bucket: "portal-create:\(ws.raw):\(ip)", windowStart: Date(timeIntervalSince1970: hour)) > perHour {
             throw PortalRateLimited(retryAfter: max(1, Int((hour + 3600 - now).rounded(.up))),
-                                    message: "too many new tickets: at most \(Self.createsPerHour) an hour from one address")
+                                    message: "too many new tickets: at most \(perHour) an hour from one address (setting \(Self.createsPerHourSetting))")
         }
+    }
+
+    // MARK: - Branding
+
+    /// The portal's look from the site's settings: `tickets.portal_title` (default "Support tickets"),
+    /// `branding.color` and `branding.logo_url`. Values were validated when saved; they are checked again
+    /// here (a #rrggbb colour, an https URL without quotes or brackets) so nothing else reaches the page,
+    /// and the embed applies them as text, a CSS custom property and an image source only.
+    public func branding(_ ws: WorkspaceID) async throws -> JSONValue {
+        let settings = tickets.settings
+        let title = try await settings.value("tickets.portal_title", workspace: ws)?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let color = try await settings.value("branding.color", workspace: ws)?.stringValue ?? ""
+        let logo = try await settings.value("branding.logo_url", workspace: ws)?.stringValue ?? ""
+        let colorOK = color.count == 7 && color.hasPrefix("#") && color.dropFirst().allSatisfy(\.isHexDigit)
+        let logoOK = (try? SettingDefinition("branding.logo_url", group: "", label: "", help: "", kind: .httpsURL, default: .string("")).validate(.string(logo))) == .string(logo)
+        return .object([
+            "title": .string(title.isEmpty ? "Support tickets" : String(title.prefix(120))),
+            "color": colorOK ? .string(color) : .null,
+            "logo_url": logoOK && !logo.isEmpty ? .string(logo) : .null,
+        ])
     }
 
     // MARK: - Ownership
@@ -248,8 +272,10 @@ public struct TicketPortal: Sendable {
         try await checkFiles(ws, files)
         let detail: TicketDetail
         do {
-            detail = try await tickets.create(ws, .init(subject: subject, message: message, departmentID: nil, customerEmail: customerEmail, customerName: customerName),
-                                              scope: .everything)
+            var input = TicketService.NewTicketInput(subject: subject, message: message, departmentID: nil, customerEmail: customerEmail, customerName: customerName)
+            // The acknowledgement carries a link with its own access key, so the customer can come back from any device.
+            input.acknowledge = true
+            detail = try await tickets.create(ws, input, scope: .everything)
         } catch DomainError.validation(let field, let m) where field == "customer_email" {
             throw DomainError.validation(field: "email", message: m)
         }
@@ -286,7 +312,8 @@ public struct TicketPortal: Sendable {
         let done = t.status == .resolved || t.status == .closed
         if resolve, done { throw DomainError.conflict("\(t.displayID) is already \(t.status.rawValue)") }
         if !resolve, !done { throw DomainError.conflict("\(t.displayID) is open; only resolved or closed tickets can be reopened") }
-        _ = try await tickets.setStatus(ws, number: t.number, to: resolve ? .resolved : .open, scope: .everything)
+        // The customer resolved it: no "your request is resolved" email back to them.
+        _ = try await tickets.setStatus(ws, number: t.number, to: resolve ? .resolved : .open, scope: .everything, notifyCustomer: false)
         return try await get(ws, who, number: number, key: key)
     }
 
@@ -301,6 +328,22 @@ public struct TicketPortal: Sendable {
         let store = self.store, now = clock.now()
         try await db.transaction { try await store.insertKey(ws, ticketID: t.id, keyHash: digests.sha256Hex(k), now: now, in: $0) }
         return (t, k)
+    }
+
+    /// The link to ticket `ticket` on the portal page `page`: the embed opens it from the fragment
+    /// (`#opsiq-ticket=T-123~key`), which browsers never send to a server.
+    public static func link(page: String, ticket: Ticket, key: String) -> String {
+        "\(page.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])#opsiq-ticket=\(ticket.displayID)~\(key)"
+    }
+
+    /// For the automatic emails: mints an access key for `ticket` in `tx` (only its hash is stored) and
+    /// returns its link on the site's portal page (setting `tickets.portal_url`); nil when none is set.
+    public static func accessLink(_ ws: WorkspaceID, ticket: Ticket, store: any TicketPortalStore, settings: SettingsService, digests: any Digests,
+                                  random: any RandomSource, now: Date, in tx: any SQLConnection) async throws -> String? {
+        guard let page = try await settings.value(portalURLSetting, workspace: ws)?.stringValue, !page.isEmpty else { return nil }
+        let k = "tk_" + random.bytes(32).hexString
+        try await store.insertKey(ws, ticketID: ticket.id, keyHash: digests.sha256Hex(k), now: now, in: tx)
+        return link(page: page, ticket: ticket, key: k)
     }
 
     /// The `tickets.portal_key` action.
@@ -319,7 +362,7 @@ public struct TicketPortal: Sendable {
             }
             let (t, key) = try await p.issueKey(inv.workspace!.id, number: n, scope: try await TicketActions.scope(inv, departments: p.tickets.departments))
             var out: [String: JSONValue] = ["ticket_id": .string(t.displayID), "key": .string(key)]
-            if let page { out["link"] = .string("\(page)#opsiq-ticket=\(t.displayID)~\(key)") }
+            if let page { out["link"] = .string(Self.link(page: page, ticket: t, key: key)) }
             return .object(out)
         })
     }

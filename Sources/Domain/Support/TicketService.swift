@@ -63,6 +63,8 @@ public struct TicketChanges: Sendable, Equatable {
     public var status: TicketStatus?
     /// `.some(nil)` removes the department (admins only).
     public var departmentID: Int64??
+    /// Email the customer when this change resolves or closes the ticket (false when the customer did it).
+    public var notifyCustomer = true
     public init(subject: String? = nil, priority: TicketPriority? = nil, status: TicketStatus? = nil, departmentID: Int64?? = nil) {
         self.subject = subject; self.priority = priority; self.status = status; self.departmentID = departmentID
     }
@@ -344,8 +346,11 @@ public struct TicketService: Sendable {
         ], in: tx)
     }
 
-    public func setStatus(_ ws: WorkspaceID, number: Int64, to status: TicketStatus, scope: TicketScope) async throws -> Ticket {
-        try await update(ws, number: number, TicketChanges(status: status), scope: scope)
+    /// `notifyCustomer`: send the `ticket_resolved` email when this resolves or closes the ticket.
+    public func setStatus(_ ws: WorkspaceID, number: Int64, to status: TicketStatus, scope: TicketScope, notifyCustomer: Bool = true) async throws -> Ticket {
+        var c = TicketChanges(status: status)
+        c.notifyCustomer = notifyCustomer
+        return try await update(ws, number: number, c, scope: scope)
     }
 
     public func update(_ ws: WorkspaceID, number: Int64, _ c: TicketChanges, scope: TicketScope) async throws -> Ticket {
@@ -370,9 +375,12 @@ public struct TicketService: Sendable {
             if let d = c.departmentID, d != t.departmentID { t.departmentID = d; changed["department_id"] = d.map { .int($0) } ?? .null }
             let targets = book.targets(t.departmentID)
             if changed["priority"] != nil || changed["department_id"] != nil { recomputeDues(&t, hours: hours, targets: targets) }
+            var resolvedNow = false
             if let s = c.status, s != t.status {
+                let wasDone = t.status == .resolved || t.status == .closed
                 try await changeStatus(&t, to: s, now: now, hours: hours, targets: targets, reason: "update", in: tx)
                 changed["status"] = .string(s.rawValue)
+                resolvedNow = !wasDone && (s == .resolved || s == .closed)
             }
             if !changed.isEmpty {
                 t.updatedAt = now
@@ -383,6 +391,8 @@ public struct TicketService: Sendable {
                 try await recordAudit(scope, ws, action: "tickets.update", target: t.displayID, details: changed, in: tx)
             }
             try await store.update(ws, t, in: tx)
+            // Resolved -> closed sends nothing more; a merged ticket's closing is internal.
+            if resolvedNow, c.notifyCustomer, t.mergedInto == nil, let mailer { _ = try await mailer.resolvedNotice(ws, ticket: t, in: tx) }
             return t
         }
     }

@@ -40,7 +40,9 @@ public struct IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct IMAPMessage: Sendable, Equatable {
     public var uid: Int64
     public var raw: [UInt8]
-    public init(uid: Int64, raw: [UInt8]) { self.uid = uid; self.raw = raw }
+    /// Whether it carried `\Seen` before this fetch (someone read it, or OpsIQ took it before).
+    public var seen: Bool
+    public init(uid: Int64, raw: [UInt8], seen: Bool = false) { self.uid = uid; self.raw = raw; self.seen = seen }
 }
 
 /// Reads mail from an IMAP folder by UID (the live adapter speaks IMAP through libcurl).
@@ -54,6 +56,9 @@ public protocol IMAPClient: Sendable {
     func fetch(_ account: IMAPAccount, uids: [Int64]) async throws -> [IMAPMessage]
     /// Logs in and opens the folder; throws an `IMAPError` saying what failed.
     func test(_ account: IMAPAccount) async throws
+    /// Sets (`seen: true`) or clears the `\Seen` flag of these messages, over one session: a mailbox
+    /// shared with people shows what OpsIQ took.
+    func setSeen(_ account: IMAPAccount, uids: [Int64], seen: Bool) async throws
 }
 
 extension IMAPClient {

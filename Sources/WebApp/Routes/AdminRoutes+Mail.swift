@@ -1,6 +1,7 @@
 import Composition
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Ports
 
@@ -17,6 +18,43 @@ extension AdminRoutes {
             let f = try await form(request, ctx)
             return try await emailTemplatesPage(request, ctx, form: f)
         }
+        admin.post("email-templates/preview") { request, ctx -> Response in
+            let f = try await form(request, ctx)
+            return try await emailTemplatePreviewFrame(ctx, form: f)
+        }
+    }
+
+    /// The live preview's frame document: the draft rendered with sample values inside the layout,
+    /// posted (CSRF-checked) by the editor's debounced script into a sandboxed iframe (no scripts, an
+    /// opaque origin). Defence in depth for template-authored HTML: the layout is sanitised (no script,
+    /// handlers, frames, forms or javascript: URLs), and the response has its own CSP with no script
+    /// source at all, may be framed only by the admin itself, and loads nothing but data: images.
+    func emailTemplatePreviewFrame(_ ctx: AppContext, form f: FormData) async throws -> Response {
+        var headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+            HTTPField.Name("X-Frame-Options")!: "SAMEORIGIN",
+            HTTPField.Name("Content-Security-Policy")!: Self.previewFrameCSP,
+        ]
+        guard ctx.identity!.user.role != .agent else {
+            return Response(status: .forbidden, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.previewMessage("Email templates are edited by Owners and Full Admins."))))
+        }
+        do {
+            let out = try await invoke("email_templates.preview", form: f, ctx: ctx)
+            let html = HTMLSanitizer(remoteImages: false).sanitize(out["html"]?.stringValue ?? "")
+            let subject = "<div style=\"font:13px Helvetica,Arial,sans-serif;color:#555;padding:8px 12px;border-bottom:1px solid #ddd;background:#fafafa\" id=\"preview-frame-subject\">Subject: <strong>\(HTML.escape(out["subject"]?.stringValue ?? ""))</strong></div>"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0\">" + subject + html + "</body></html>")))
+        } catch let e as DomainError {
+            headers[.cacheControl] = "no-store"
+            let status: HTTPResponse.Status = { if case .forbidden = e { return .forbidden }; return .unprocessableContent }()
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.previewMessage(e.description))))
+        }
+    }
+
+    static let previewFrameCSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+
+    static func previewMessage(_ text: String) -> String {
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font:14px Helvetica,Arial,sans-serif;color:#b3261e;padding:12px\"><p id=\"preview-frame-error\">\(HTML.escape(text))</p></body></html>"
     }
 
     static let statusLabels: [StoredMailStatus: String] = [.queued: "Queued", .sent: "Sent", .failed: "Failed", .held: "Held (no SMTP)"]
@@ -106,7 +144,8 @@ extension AdminRoutes {
         m["subject"] = subject
         m["body"] = body
         m["variables"] = (TemplateVariables.all + current.definition.extraVariables).map { ["token": $0.token, "description": $0.description] }
-        return renderer.html("email_templates", m, status: status)
+        // The live preview frame needs frame-src 'self' on this page (and only here).
+        return renderer.html("email_templates", m, status: status, frames: true)
     }
 
     func mailboxesPage(_ request: Request, _ ctx: AppContext) async throws -> Response {

@@ -26,6 +26,7 @@ extension AdminRoutes {
         }
         // `:id`, like the attachment route below it, so the router sees one parameter at this level.
         admin.get("tickets/:id") { request, ctx -> Response in try await ticketPage(request, ctx) }
+        admin.get("tickets/:id/messages/:mid/formatted") { request, ctx -> Response in try await formattedMessagePage(request, ctx) }
         // The reply form: a multipart body with the message, the internal-note box and any files.
         admin.post("tickets/:id/reply") { request, ctx -> Response in try await replyWithFiles(request, ctx) }
     }
@@ -272,6 +273,7 @@ extension AdminRoutes {
             v["mergedInto"] = s.displayID
             v["mergedNumber"] = s.number
         }
+        let withHTML = try await services.db.read { try await services.mailboxes.importer.html.messagesWithHTML(site.id, ticketID: t.id, in: $0) }
         let byMessage = Dictionary(grouping: files, by: \.messageID)
         func fileRows(_ list: [TicketAttachment]) -> [[String: Any]] {
             list.map { ["href": "/admin/tickets/\(t.number)/attachments/\($0.id)?site=\(site.siteKey)", "name": $0.fileName, "size": Self.size($0.size)] }
@@ -286,7 +288,8 @@ extension AdminRoutes {
             }
             let attached = fileRows(byMessage[msg.id] ?? [])
             return ["mid": msg.id, "kind": msg.authorKind.rawValue, "kindLabel": msg.authorKind.rawValue.capitalized, "author": author, "body": msg.body,
-                    "internal": msg.internalNote, "at": times.string(from: msg.createdAt), "files": attached, "hasFiles": !attached.isEmpty]
+                    "internal": msg.internalNote, "at": times.string(from: msg.createdAt), "files": attached, "hasFiles": !attached.isEmpty,
+                    "hasFormatted": withHTML.contains(msg.id), "formatted": "/admin/tickets/\(t.number)/messages/\(msg.id)/formatted"]
         }
         let loose = fileRows(byMessage[nil] ?? [])
         v["ticketFiles"] = loose

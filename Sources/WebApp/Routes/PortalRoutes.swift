@@ -12,7 +12,7 @@ import Ports
 /// is comes from `identity_token` (authenticated) or, per ticket, `key` (anonymous); see `TicketPortal`.
 struct PortalRoutes: Sendable {
     let services: Services
-    static let ops: Set<String> = ["list", "get", "create", "reply", "resolve", "reopen", "attachment"]
+    static let ops: Set<String> = ["list", "get", "create", "reply", "resolve", "reopen", "attachment", "branding"]
 
     func register(on router: Router<AppContext>) {
         router.on("/portal/v1/:site/:op", method: .options) { request, ctx in
@@ -115,6 +115,8 @@ struct PortalRoutes: Sendable {
             case "reply":
                 return json(.ok, try await portal.reply(site.id, who, number: try TicketService.parseNumber(body["ticket_id"], field: "ticket_id"), key: key,
                                                         message: try text(body, "message"), files: try files(body)))
+            case "branding":
+                return json(.ok, try await portal.branding(site.id))
             case "resolve", "reopen":
                 return json(.ok, try await portal.setStatus(site.id, who, number: try TicketService.parseNumber(body["ticket_id"], field: "ticket_id"), key: key,
                                                             resolve: op == "resolve"))

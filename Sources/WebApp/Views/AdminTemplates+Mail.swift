@@ -46,6 +46,11 @@ extension AdminTemplates {
     <p class="hint">Variables: {{#variables}}<code title="{{description}}">{{token}}</code> {{/variables}}</p>
     <button type="submit" name="op" value="preview" id="preview-button" class="secondary">Preview</button> <button type="submit" name="op" value="save" id="save-button">Save</button>
     </form>
+    <form method="post" action="/admin/email-templates/preview" target="live-preview-frame" id="live-preview-form" hidden>
+    <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><input type="hidden" name="key" value="{{key}}">
+    <input type="hidden" name="subject" value=""><input type="hidden" name="body" value=""></form>
+    <h3>Live preview <span class="hint">(sample values, inside the layout; updates as you type)</span></h3>
+    <iframe name="live-preview-frame" id="live-preview" class="preview-frame" sandbox title="Rendered email preview"></iframe>
     {{#edited}}<form method="post" action="/admin/actions/email_templates.reset" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="site_key" value="{{siteKey}}"><input type="hidden" name="key" value="{{key}}"><input type="hidden" name="back" value="/admin/email-templates?key={{key}}"><input type="hidden" name="done" value="Back to the built-in text."><button class="small secondary" id="reset-button">Reset to the built-in text</button></form>{{/edited}}
     </div>
     {{#preview}}<div class="card" id="preview"><h2>Preview (sample values)</h2><p>Subject: <strong id="preview-subject">{{subject}}</strong></p>

@@ -68,7 +68,7 @@ extension AdminTemplates {
     {{^hasPrevious}}<p class="hint" id="no-previous">No other tickets from this customer.</p>{{/hasPrevious}}
     </div>
     <ol class="thread" id="thread">
-    {{#messages}}<li class="msg {{kind}}{{#internal}} note{{/internal}}" id="msg-{{mid}}"><div class="meta"><strong>{{kindLabel}}</strong>{{#internal}} <span class="tag">internal note</span>{{/internal}} {{author}} · <time>{{at}}</time></div><div class="body">{{body}}</div>{{#hasFiles}}<ul class="files">{{#files}}<li><a href="{{href}}" class="attachment">{{name}}</a> ({{size}})</li>{{/files}}</ul>{{/hasFiles}}</li>
+    {{#messages}}<li class="msg {{kind}}{{#internal}} note{{/internal}}" id="msg-{{mid}}"><div class="meta"><strong>{{kindLabel}}</strong>{{#internal}} <span class="tag">internal note</span>{{/internal}} {{author}} · <time>{{at}}</time></div><div class="body">{{body}}</div>{{#hasFormatted}}<p class="hint"><a href="{{formatted}}" target="_blank" rel="noopener" class="show-formatted">Show formatted</a> (the email's HTML, sanitised, in a new tab)</p>{{/hasFormatted}}{{#hasFiles}}<ul class="files">{{#files}}<li><a href="{{href}}" class="attachment">{{name}}</a> ({{size}})</li>{{/files}}</ul>{{/hasFiles}}</li>
     {{/messages}}
     </ol>
     <div class="card" id="reply-card"><h2>Reply</h2>

@@ -68,6 +68,7 @@ enum Assets {
     .stat .label { color:var(--muted); font-size:13px; } .stat .value { font-size:24px; font-weight:650; margin:2px 0; }
     svg.chart { width:100%; height:auto; max-width:760px; display:block; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
     form.rangepicker { display:flex; flex-wrap:wrap; gap:8px; align-items:center; margin-bottom:16px; } form.rangepicker label { margin:0; }
+    iframe.preview-frame { width:100%; height:460px; border:1px solid var(--line); border-radius:8px; background:#fff; }
     form.rangepicker button { margin-top:0; } form.rangepicker input[type=text] { width:auto; min-width:200px; } input[type=date] { padding:5px; border:1px solid var(--line); border-radius:6px; font:inherit; }
     """
 
@@ -136,6 +137,25 @@ enum Assets {
         toggle.setAttribute("data-paused", paused ? "1" : "0");
         if (!paused) { refresh(); }
       });
+    });
+    // Email template editor: the live preview. The draft is posted (with the CSRF token) into the sandboxed
+    // frame 400 ms after the last keystroke; the frame's document is rendered and sanitised by the server.
+    document.addEventListener("DOMContentLoaded", function () {
+      var form = document.getElementById("live-preview-form");
+      var editor = document.getElementById("template-form");
+      if (!form || !editor) { return; }
+      var timer = null;
+      function send() {
+        var subject = editor.querySelector('[name="subject"]');
+        form.elements["subject"].value = subject ? subject.value : "";
+        form.elements["body"].value = editor.querySelector('[name="body"]').value;
+        form.submit();
+      }
+      editor.addEventListener("input", function () {
+        if (timer) { clearTimeout(timer); }
+        timer = setTimeout(send, 400);
+      });
+      send();
     });
     """
 }

@@ -93,13 +93,13 @@ enum PortalScript {
 
   var css = ".oq-portal{font:14px/1.45 system-ui,sans-serif;color:#1d2330;background:#fff;box-sizing:border-box;width:100%}" +
     ".oq-portal *{box-sizing:border-box}.oq-head{display:flex;justify-content:space-between;align-items:center;margin-bottom:8px}" +
-    ".oq-head h2{font-size:18px;margin:0}.oq-portal button{background:#3558e6;color:#fff;border:0;border-radius:6px;padding:6px 12px;cursor:pointer}" +
+    ".oq-head h2{font-size:18px;margin:0}.oq-logo{max-height:32px;max-width:140px;margin-right:8px;vertical-align:middle}.oq-portal button{background:var(--oq-accent,#3558e6);color:#fff;border:0;border-radius:6px;padding:6px 12px;cursor:pointer}" +
     ".oq-portal button.oq-plain{background:#eef1f8;color:#1d2330}.oq-portal input,.oq-portal textarea,.oq-portal select{font:inherit;padding:6px;border:1px solid #c9cfdc;border-radius:6px;width:100%;margin:3px 0}" +
     ".oq-tools{display:flex;gap:6px}.oq-tools input{flex:2}.oq-tools select{flex:1}.oq-list{list-style:none;padding:0;margin:8px 0}" +
     ".oq-row{border:1px solid #e1e5ee;border-radius:6px;padding:8px;margin:4px 0;cursor:pointer}.oq-row-awaiting{border-color:#e6a935;background:#fff8e8}" +
     ".oq-badge{display:inline-block;background:#e6a935;color:#fff;border-radius:9px;padding:0 8px;font-size:12px;margin-left:6px}" +
     ".oq-meta{color:#66708a;font-size:12px}.oq-msg{border-left:3px solid #c9cfdc;padding:6px 10px;margin:8px 0}" +
-    ".oq-from-agent,.oq-from-ai{border-color:#3558e6;background:#f4f6fd}.oq-body{white-space:pre-wrap;word-wrap:break-word}" +
+    ".oq-from-agent,.oq-from-ai{border-color:var(--oq-accent,#3558e6);background:#f4f6fd}.oq-body{white-space:pre-wrap;word-wrap:break-word}" +
     ".oq-error{color:#b3261e;min-height:1em}.oq-note{background:#eef8ee;border:1px solid #9ccc9c;padding:8px;border-radius:6px;word-break:break-all}" +
     ".oq-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border-radius:24px!important;padding:12px 18px!important}" +
     ".oq-panel{position:fixed;right:20px;bottom:76px;width:380px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 100px);overflow:auto;" +
@@ -110,11 +110,11 @@ enum PortalScript {
   var root = el("div", { "class": "oq-portal", "data-oq": "portal" });
   var host = null;
   if (cfg.flavor !== "floating") { try { host = d.querySelector(cfg.target || "#opsiq-tickets"); } catch (e) { host = null; } }
-  var panel = null;
+  var panel = null, launcherButton = null;
   if (host) host.appendChild(root);
   else {
     panel = el("div", { "class": "oq-panel", "data-oq": "panel", style: "display:none" }, [root]);
-    var launcher = el("button", { "class": "oq-launcher", "data-oq": "launcher", text: "Support tickets", on: { click: function () {
+    var launcher = launcherButton = el("button", { "class": "oq-launcher", "data-oq": "launcher", text: "Support tickets", on: { click: function () {
       panel.style.display = panel.style.display === "none" ? "block" : "none";
       if (panel.style.display === "block") refresh();
     } } });
@@ -124,11 +124,25 @@ enum PortalScript {
   function shown() { return d.visibilityState !== "hidden" && (!panel || panel.style.display !== "none"); }
 
   var view = el("div", { "data-oq": "view" });
+  var title = el("h2", { "data-oq": "title", text: "Support tickets" });
   root.appendChild(el("div", { "class": "oq-head" }, [
-    el("h2", { text: "Support tickets" }),
+    title,
     el("button", { "data-oq": "new", text: "New ticket", on: { click: function () { showNew(); } } })
   ]));
   root.appendChild(view);
+
+  // ---- branding (Settings > Branding): title as text, a #rrggbb accent, an https logo; checked again here ----
+  call("branding").then(function (res) {
+    if (!res.ok || !res.data) return;
+    var b = res.data;
+    if (typeof b.title === "string" && b.title) title.textContent = b.title;
+    if (typeof b.color === "string" && /^#[0-9a-fA-F]{6}$/.test(b.color)) root.style.setProperty("--oq-accent", b.color);
+    if (typeof b.logo_url === "string" && /^https:\/\/[^\s"'<>()\\]+$/.test(b.logo_url)) {
+      title.insertBefore(el("img", { "class": "oq-logo", "data-oq": "logo", src: b.logo_url, alt: "", referrerpolicy: "no-referrer" }), title.firstChild);
+    }
+    if (launcherButton && typeof b.title === "string" && b.title) launcherButton.textContent = b.title;
+    if (launcherButton && root.style.getPropertyValue("--oq-accent")) launcherButton.style.background = b.color;
+  });
 
   var state = { view: "list", ticket: null, sig: "" };
 

@@ -62,8 +62,13 @@ struct Renderer: Sendable {
         HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ]
 
-    func html(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {
+    /// `frames`: the page embeds same-origin frames (the email template preview); every other page forbids them.
+    func html(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok, frames: Bool = false) -> Response {
         let body = library.render(model, withTemplate: template) ?? "template \(template) missing"
-        return Response(status: status, headers: Self.securityHeaders, body: .init(byteBuffer: ByteBuffer(string: body)))
+        var headers = Self.securityHeaders
+        if frames { headers[HTTPField.Name("Content-Security-Policy")!] = Self.framingCSP }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
+
+    static let framingCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 }

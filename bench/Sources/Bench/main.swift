@@ -10,11 +10,11 @@ import Ports
 /// `opsiq-bench`: job throughput and outbox append rate on SQLite and MariaDB, each beside a baseline of
 /// raw single-row inserts measured in the same run on the same database (compare the ratios; absolute
 /// numbers on a shared 2-core machine are noisy).
-@main
+/// (No `@main`: with more than one file in the target, main.swift is top-level code, which starts it at the end.)
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opsiq-bench", abstract: "Benchmarks for the storage foundation (jobs, outbox).",
-        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self, AnalyticsBench.self, WebhookBench.self], defaultSubcommand: All.self)
+        subcommands: [All.self, SpoolBench.self, SpoolAppendHelper.self, TicketBench.self, AnalyticsBench.self, WebhookBench.self, MailImportBench.self], defaultSubcommand: All.self)
 
     struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run every benchmark on SQLite and (if configured) MariaDB.")
@@ -528,3 +528,8 @@ struct AnalyticsBench: AsyncParsableCommand {
         """ + "\n" + rows.joined(separator: "\n") + "\n"
     }
 }
+
+await benchMain()
+
+/// In a function body (not top-level code) `Bench.main()` resolves to ArgumentParser's async entry point.
+func benchMain() async { await Bench.main() }

@@ -109,4 +109,5 @@ public let allMigrations: [Migration] = [
     migration0015Webhooks,
     migration0018Automations,
     migration0019PlatformWebhooks,
+    migration0021MessageHTML,
 ]
