@@ -42,12 +42,17 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                     s.pageviews += try r.optionalInt("pv") ?? 0; s.events += try r.optionalInt("ev") ?? 0; s.engagedMs += try r.optionalInt("en") ?? 0
                 }
             }
-            if let r = try await conn.queryFirst("""
+            if let d = try await Self.localDays(conn, workspace.raw, [from, to]) {
+                (s.sessions, s.bounces, s.visitors, s.newVisitors) = try await Self.dailySummary(conn, workspace.raw, d[0], d[1])
+            } else if let r = try await conn.queryFirst("""
                 SELECT COUNT(*) AS se, SUM(CASE WHEN s.pageviews <= 1 AND s.engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,
-                       COUNT(DISTINCT s.visitor_key) AS uv, COUNT(DISTINCT CASE WHEN v.first_seen_at >= ? THEN s.visitor_key END) AS nv
-                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                       COUNT(DISTINCT s.visitor_key) AS uv,
+                       COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM tracking_sessions p WHERE p.workspace_id = s.workspace_id AND p.visitor_key = s.visitor_key
+                                                            AND p.started_at < ? AND p.is_bot = 0) THEN s.visitor_key END) AS nv
+                FROM tracking_sessions s
                 WHERE s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0
                 """, [.int(from.epochMillis), ws, .int(from.epochMillis), .int(to.epochMillis)]) {
+                // New: the visitor's first non-bot session is in the range (the same rule as the daily rollups').
                 s.sessions = try r.optionalInt("se") ?? 0; s.bounces = try r.optionalInt("bo") ?? 0
                 s.visitors = try r.optionalInt("uv") ?? 0; s.newVisitors = try r.optionalInt("nv") ?? 0
             }
@@ -59,6 +64,14 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         guard boundaries.count >= 2 else { return [] }
         let inner = boundaries.dropFirst().dropLast()
         let bucket = inner.isEmpty ? "0" : "CASE " + inner.enumerated().map { "WHEN started_at < ? THEN \($0.offset)" }.joined(separator: " ") + " ELSE \(inner.count) END"
+        let daily = try await db.read { conn -> [TrafficBucket]? in
+            guard let days = try await Self.localDays(conn, workspace.raw, boundaries), zip(days, days.dropFirst()).allSatisfy({ $1 == $0 + 1 }) else { return nil }
+            let sums = try await Self.dailyBuckets(conn, workspace.raw, days[0], days[days.count - 1])
+            return boundaries.dropLast().enumerated().map { i, start in
+                TrafficBucket(start: start, visitors: sums[days[i]]?.visitors ?? 0, sessions: sums[days[i]]?.sessions ?? 0)
+            }
+        }
+        if let daily { return daily }
         let rows = try await db.read { conn in
             try await conn.query("SELECT \(bucket) AS b, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se FROM tracking_sessions"
                                  + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (inner.isEmpty ? "" : " GROUP BY \(bucket)"),

@@ -106,4 +106,6 @@ public let allMigrations: [Migration] = [
     migration0011AnalyticsIndexes,
     migration0013TicketClocks,
     migration0014Mailboxes,
+    migration0023DailyVisitorRollups,
+    migration0024VisitLogIndex,
 ]
