@@ -159,6 +159,22 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         }
     }
 
+    public func liveSessions(_ workspace: WorkspaceID, since: Date, filter: LiveFilter, limit: Int) async throws -> [SessionRow] {
+        var conds = ["s.workspace_id = ?", "s.last_at >= ?", "s.is_bot = 0"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(since.epochMillis)]
+        if !filter.country.isEmpty { conds.append("s.country = ?"); binds.append(.text(filter.country)) }
+        if !filter.device.isEmpty { conds.append("s.device = ?"); binds.append(.text(filter.device)) }
+        if !filter.referrer.isEmpty { conds.append("s.referrer_domain LIKE ? ESCAPE '!'"); binds.append(SQLAnalyticsLists.like(filter.referrer.lowercased())) }
+        return try await db.read { conn in
+            try await conn.query("""
+                SELECT s.id, s.visitor_key, s.started_at, s.last_at, s.entry_path, s.exit_path, s.pageviews, s.engaged_ms, s.source, s.referrer_domain, s.country,
+                       s.city, s.device, s.browser, s.converted, s.is_bot, v.email, v.name
+                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                WHERE \(conds.joined(separator: " AND ")) ORDER BY s.last_at DESC, s.id DESC LIMIT ?
+                """, binds + [.int(Int64(limit))]).map(Self.decodeRow)
+        }
+    }
+
     public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow] {
         let views = try await breakdown(workspace, .page, from: from, to: to, limit: 100_000).filter { $0.pageviews > 0 }.prefix(limit)
         guard !views.isEmpty else { return [] }

@@ -182,7 +182,12 @@ extension AdminRoutes {
         guard let site = try await sites(ctx).current else { m["noSite"] = true; return renderer.html("live_feed", m) }
         let live = try await services.analytics.liveSettings(site.id)
         let now = services.clock.now()
-        let rows = try await services.analytics.reports.recentSessions(site.id, since: now.addingTimeInterval(-Double(live.threshold)), limit: 500)
+        let filter = try AnalyticsService.liveFilter(country: Self.param(request, "country"), device: Self.param(request, "device"), referrer: Self.param(request, "referrer"))
+        let rows = try await services.analytics.reports.liveSessions(site.id, since: now.addingTimeInterval(-Double(live.threshold)), filter: filter, limit: 500)
+        m["country"] = filter.country
+        m["referrer"] = filter.referrer
+        m["filtered"] = !filter.isEmpty
+        m["devices"] = Self.options([("", "Any device")] + DeviceType.allCases.filter { $0 != .bot }.map { ($0.rawValue, $0.rawValue) }, selected: filter.device)
         let times = try await timeFormatter(site)
         let clock = DateFormatter()
         clock.locale = Locale(identifier: "en_US_POSIX")
