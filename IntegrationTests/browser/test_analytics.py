@@ -154,4 +154,30 @@ def test_analytics_pages_on_seeded_data(web, browser):
     toggle.click()
     assert toggle.text == "Pause"
     browser.save_screenshot(os.path.join(SHOTS, "analytics-live-feed.png"))
+
+    # Live feed filters: two visitors active right now (one from Spain on a phone via Google, one from Germany),
+    # then the country and device filters keep only the matching sessions, as counted in the database.
+    ws = db.execute("SELECT DISTINCT workspace_id FROM tracking_sessions").fetchone()[0]
+    now_ms = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
+    for key, country, device, ref in [("live-es", "ES", "mobile", "www.google.es"), ("live-de", "DE", "desktop", "")]:
+        db.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source,"
+                   " referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted, city) VALUES (?, ?, ?, ?, '/', '/pricing', 2, 2, 0, 'Organic', ?, NULL, ?, ?,"
+                   " 'Firefox', 'Linux', 0, 0, '')", (ws, key, now_ms - 20_000, now_ms - 5_000, ref, country, device))
+    db.commit()
+    browser.find_element(By.ID, "live-country").send_keys("es")
+    Select(browser.find_element(By.ID, "live-device")).select_by_value("mobile")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#live-filters button[type=submit]"))
+    shown = [tr.find_elements(By.TAG_NAME, "td")[3].text for tr in browser.find_elements(By.CSS_SELECTOR, "#live-rows tr.live-row")]
+    expected = db.execute("SELECT COUNT(*) FROM tracking_sessions WHERE workspace_id = ? AND last_at >= ? AND is_bot = 0 AND country = 'ES' AND device = 'mobile'",
+                          (ws, now_ms - 60_000)).fetchone()[0]
+    assert shown and all(c == "ES" for c in shown) and len(shown) == expected
+    assert browser.find_element(By.ID, "live-country").get_attribute("value") == "ES" and browser.find_element(By.ID, "live-clear")
+    browser.find_element(By.ID, "live-country").clear()
+    browser.find_element(By.ID, "live-country").send_keys("de")
+    Select(browser.find_element(By.ID, "live-device")).select_by_value("")
+    browser.find_element(By.ID, "live-referrer").send_keys("google")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#live-filters button[type=submit]"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#live-rows tr.live-row")
+    assert "matches these filters" in browser.find_element(By.ID, "empty").text
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-live-feed-filtered.png"))
     no_console_errors(browser)
