@@ -143,10 +143,10 @@ extension AdminTemplates {
     \(noSite)
     {{^noSite}}
     <div id="live-feed" data-refresh="{{refresh}}">
-    <form method="get" action="/admin/live-feed" class="toolbar" id="live-filters">
-    <label>Country <input type="text" name="country" id="live-country" value="{{country}}" size="3" maxlength="2" placeholder="ES"></label>
-    <label>Device <select name="device" id="live-device">{{#devices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/devices}}</select></label>
-    <label>Referrer <input type="text" name="referrer" id="live-referrer" value="{{referrer}}" maxlength="255" placeholder="google"></label>
+    <form method="get" action="/admin/live-feed" class="filters rangepicker" id="live-filters">
+    <label for="live-country">Country</label><input type="text" name="country" id="live-country" value="{{country}}" size="3" maxlength="2" placeholder="ES">
+    <label for="live-device">Device</label><select name="device" id="live-device">{{#devices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/devices}}</select>
+    <label for="live-referrer">Referrer</label><input type="text" name="referrer" id="live-referrer" value="{{referrer}}" maxlength="255" placeholder="google">
     <button type="submit" class="small">Filter</button>{{#filtered}} <a href="/admin/live-feed" id="live-clear">Clear filters</a>{{/filtered}}
     </form>
     <p class="toolbar"><strong id="live-count">{{count}}</strong> visitor(s) active in the last {{threshold}} s · updated <span id="live-updated">{{updated}}</span> · refreshes every {{refresh}} s
