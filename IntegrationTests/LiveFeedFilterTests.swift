@@ -4,7 +4,7 @@ import Foundation
 import Ports
 import Testing
 
-/// The Live feed's country, device and referrer filters (issue 5), on both engines.
+/// The Live feed's country, device and referrer filters and Geo intelligence's country groups (issue 5), on both engines.
 @Suite struct LiveFeedFilterTests {
     static let ws = WorkspaceID(1)
     static let now = AnalyticsReportTests.now
@@ -50,6 +50,29 @@ import Testing
         }
         #expect(throws: DomainError.validation(field: "referrer", message: "must be at most 255 characters")) {
             try AnalyticsService.liveFilter(country: "", device: "", referrer: String(repeating: "a", count: 256))
+        }
+    }
+
+    /// The spec's example: Spanish-speaking countries together, each visitor once (one came from Spain and Mexico).
+    @Test(arguments: Engine.all)
+    func countryGroupsCountEachVisitorOnce(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            _ = try await SQLTrackingStore(db: t.db).insert([
+                Self.ev("1", "traveller", country: "ES", device: "mobile", referrer: "", ago: 3 * 3600),
+                Self.ev("2", "traveller", country: "MX", device: "mobile", referrer: "", ago: 3600),
+                Self.ev("3", "bogota", country: "CO", device: "desktop", referrer: "", ago: 3600),
+                Self.ev("4", "berlin", country: "DE", device: "desktop", referrer: "", ago: 3600),
+                Self.ev("5", "london", country: "GB", device: "desktop", referrer: "", ago: 3600),
+                Self.ev("6", "elsewhere", country: "ES", device: "mobile", referrer: "", ago: 3600, ws: WorkspaceID(2)),
+            ], rules: SessionRules())
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let groups = try await analytics.countryGroups(Self.ws, range: try await analytics.range(Self.ws, preset: "today"))
+            let spanish = try #require(groups.first { $0.group.key == "spanish" })
+            #expect(spanish.figures.visitors == 2 && spanish.figures.sessions == 3 && spanish.figures.bounces == 3)
+            #expect(spanish.share == 50, "two of the four visitors")
+            #expect(groups.first { $0.group.key == "german" }?.figures.visitors == 1 && groups.first { $0.group.key == "portuguese" }?.figures.visitors == 0)
+            #expect(Set(CountryGroup.all.map(\.key)).count == CountryGroup.all.count && CountryGroup.all.allSatisfy { $0.countries.allSatisfy { $0.count == 2 } })
         }
     }
 }

@@ -203,6 +203,22 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         }
     }
 
+    public func geoTotal(_ workspace: WorkspaceID, from: Date, to: Date, countries: [String]?) async throws -> GeoRow {
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        var inList = ""
+        if let countries {
+            guard !countries.isEmpty else { return GeoRow(value: "", visitors: 0, sessions: 0, bounces: 0, conversions: 0) }
+            inList = " AND country IN (\(SQLTrackingStore.marks(countries.count)))"
+            binds += countries.map { .text($0) }
+        }
+        return try await db.read { conn in
+            let r = try await conn.queryFirst("SELECT COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,"
+                                              + " SUM(converted) AS cv FROM tracking_sessions WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + inList, binds)
+            return GeoRow(value: "", visitors: try r?.optionalInt("uv") ?? 0, sessions: try r?.optionalInt("se") ?? 0, bounces: try r?.optionalInt("bo") ?? 0,
+                          conversions: try r?.optionalInt("cv") ?? 0)
+        }
+    }
+
     public func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow] {
         let column = country == nil ? "country" : "city"
         var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]

@@ -78,6 +78,8 @@ public protocol AnalyticsReports: Sendable {
     func liveSessions(_ workspace: WorkspaceID, since: Date, filter: LiveFilter, limit: Int) async throws -> [SessionRow]
     /// The most viewed pages of the range (bots left out), most views first.
     func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow]
+    /// The range's visitors (each once), sessions, bounces and conversions from the given countries, or from all with nil.
+    func geoTotal(_ workspace: WorkspaceID, from: Date, to: Date, countries: [String]?) async throws -> GeoRow
     /// Every country of the range, or with `country` the cities of that country; most visitors first.
     func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow]
 }

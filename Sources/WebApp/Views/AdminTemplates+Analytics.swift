@@ -196,7 +196,10 @@ extension AdminTemplates {
     <p class="hint">City names need a GeoLite City database (OPSIQ_GEOIP_CITY_PATH); without one every city shows Unknown.</p></div>{{/country}}
     <div class="card"><h2>Countries</h2><table id="country-table"><thead><tr><th>Country</th><th>Visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
     {{#countries}}<tr class="country-row"><td>{{#link}}<a href="{{link}}" class="country-link">{{value}}</a>{{/link}}{{^link}}{{value}}{{/link}}</td><td class="num">{{visitors}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/countries}}
-    </tbody></table></div>
+    </tbody></table><p class="pager"><a href="{{csvLink}}" id="export-csv">Export CSV</a></p></div>
+    <div class="card"><h2>Country groups</h2><table id="group-table"><thead><tr><th>Group</th><th>Visitors</th><th>Share of visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
+    {{#groups}}<tr class="group-row" id="group-{{key}}"><td><span title="{{countries}}">{{name}}</span></td><td class="num">{{visitors}}</td><td class="num">{{share}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/groups}}
+    </tbody></table><p class="hint">Each group counts a visitor once, whichever of its countries they came from. Hover a group for its countries.</p></div>
     <div class="grid3">
     <div class="card"><h2>Devices</h2><table id="device-table"><tbody>{{#devices}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/devices}}</tbody></table></div>
     <div class="card"><h2>Browsers</h2><table id="browser-table"><tbody>{{#browsers}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/browsers}}</tbody></table></div>
