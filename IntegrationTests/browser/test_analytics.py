@@ -129,6 +129,18 @@ def test_analytics_pages_on_seeded_data(web, browser):
     assert number(row.find_elements(By.TAG_NAME, "td")[1].text) == top[1]
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg#country-bars rect.bar")) >= 5
     assert browser.find_elements(By.CSS_SELECTOR, "svg#country-share path.slice")
+    # The Spanish-speaking group: its visitors counted once, as in the database; and the CSV export of countries and groups.
+    spanish = ("AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR", "PY", "SV", "UY", "VE")
+    hispanic = db.execute("SELECT COUNT(DISTINCT visitor_key) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country IN (%s)"
+                          % ",".join("?" * len(spanish)), (a, b) + spanish).fetchone()[0]
+    assert hispanic > 0
+    group = browser.find_element(By.ID, "group-spanish")
+    assert group.find_elements(By.TAG_NAME, "td")[0].text == "Spanish-speaking" and number(group.find_elements(By.TAG_NAME, "td")[1].text) == hispanic
+    csv_text = browser.execute_async_script("const done = arguments[arguments.length - 1];"
+                                            " fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done);",
+                                            browser.find_element(By.ID, "export-csv").get_attribute("href"))
+    assert csv_text.splitlines()[0] == "name,kind,visitors,sessions,bounce_rate,conversion_rate"
+    assert f"\r\n{top[0]},country,{top[1]}," in csv_text and f"\r\nSpanish-speaking,group,{hispanic}," in csv_text
     browser.save_screenshot(os.path.join(SHOTS, "analytics-geo.png"))
     click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
     assert f"Cities in {top[0]}" in browser.find_element(By.ID, "cities").text
