@@ -129,6 +129,18 @@ def test_analytics_pages_on_seeded_data(web, browser):
     assert number(row.find_elements(By.TAG_NAME, "td")[1].text) == top[1]
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg#country-bars rect.bar")) >= 5
     assert browser.find_elements(By.CSS_SELECTOR, "svg#country-share path.slice")
+    # The Spanish-speaking group: its visitors counted once, as in the database; and the CSV export of countries and groups.
+    spanish = ("AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR", "PY", "SV", "UY", "VE")
+    hispanic = db.execute("SELECT COUNT(DISTINCT visitor_key) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country IN (%s)"
+                          % ",".join("?" * len(spanish)), (a, b) + spanish).fetchone()[0]
+    assert hispanic > 0
+    group = browser.find_element(By.ID, "group-spanish")
+    assert group.find_elements(By.TAG_NAME, "td")[0].text == "Spanish-speaking" and number(group.find_elements(By.TAG_NAME, "td")[1].text) == hispanic
+    csv_text = browser.execute_async_script("const done = arguments[arguments.length - 1];"
+                                            " fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done);",
+                                            browser.find_element(By.ID, "export-csv").get_attribute("href"))
+    assert csv_text.splitlines()[0] == "name,kind,visitors,sessions,bounce_rate,conversion_rate"
+    assert f"\r\n{top[0]},country,{top[1]}," in csv_text and f"\r\nSpanish-speaking,group,{hispanic}," in csv_text
     browser.save_screenshot(os.path.join(SHOTS, "analytics-geo.png"))
     click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
     assert f"Cities in {top[0]}" in browser.find_element(By.ID, "cities").text
@@ -154,4 +166,30 @@ def test_analytics_pages_on_seeded_data(web, browser):
     toggle.click()
     assert toggle.text == "Pause"
     browser.save_screenshot(os.path.join(SHOTS, "analytics-live-feed.png"))
+
+    # Live feed filters: two visitors active right now (one from Spain on a phone via Google, one from Germany),
+    # then the country and device filters keep only the matching sessions, as counted in the database.
+    ws = db.execute("SELECT DISTINCT workspace_id FROM tracking_sessions").fetchone()[0]
+    now_ms = int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)
+    for key, country, device, ref in [("live-es", "ES", "mobile", "www.google.es"), ("live-de", "DE", "desktop", "")]:
+        db.execute("INSERT INTO tracking_sessions (workspace_id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source,"
+                   " referrer_domain, utm_campaign, country, device, browser, os, is_bot, converted, city) VALUES (?, ?, ?, ?, '/', '/pricing', 2, 2, 0, 'Organic', ?, NULL, ?, ?,"
+                   " 'Firefox', 'Linux', 0, 0, '')", (ws, key, now_ms - 20_000, now_ms - 5_000, ref, country, device))
+    db.commit()
+    browser.find_element(By.ID, "live-country").send_keys("es")
+    Select(browser.find_element(By.ID, "live-device")).select_by_value("mobile")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#live-filters button[type=submit]"))
+    shown = [tr.find_elements(By.TAG_NAME, "td")[3].text for tr in browser.find_elements(By.CSS_SELECTOR, "#live-rows tr.live-row")]
+    expected = db.execute("SELECT COUNT(*) FROM tracking_sessions WHERE workspace_id = ? AND last_at >= ? AND is_bot = 0 AND country = 'ES' AND device = 'mobile'",
+                          (ws, now_ms - 60_000)).fetchone()[0]
+    assert shown and all(c == "ES" for c in shown) and len(shown) == expected
+    assert browser.find_element(By.ID, "live-country").get_attribute("value") == "ES" and browser.find_element(By.ID, "live-clear")
+    browser.find_element(By.ID, "live-country").clear()
+    browser.find_element(By.ID, "live-country").send_keys("de")
+    Select(browser.find_element(By.ID, "live-device")).select_by_value("")
+    browser.find_element(By.ID, "live-referrer").send_keys("google")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#live-filters button[type=submit]"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#live-rows tr.live-row")
+    assert "matches these filters" in browser.find_element(By.ID, "empty").text
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-live-feed-filtered.png"))
     no_console_errors(browser)

@@ -16,11 +16,25 @@ import Testing
 
     @Test func roundTrip() throws {
         let events = (0..<3).map(Self.sample)
-        let rules = SessionRules(timeout: 45 * 60, conversionEvents: ["order.completed", "signup.completed"])
+        let rules = SessionRules(timeout: 45 * 60, conversionEvents: ["order.completed", "signup.completed"], timeZone: "Asia/Kolkata")
         let (back, backRules) = try TrackedEventCodec.decode(TrackedEventCodec.encode(events, rules: rules))
         #expect(back == events)
         #expect(backRules == rules)
+        #expect(try TrackedEventCodec.decode(TrackedEventCodec.encode(events, rules: SessionRules())).rules.timeZone == nil)
         #expect(try TrackedEventCodec.decode(TrackedEventCodec.encode([], rules: SessionRules())).events.isEmpty)
+    }
+
+    /// A spool written before the time zone was added (version 1: no zone string after the conversion names) still decodes.
+    @Test func versionOneRecordsStillDecode() throws {
+        let events = (0..<2).map(Self.sample)
+        var v2 = TrackedEventCodec.encode(events, rules: SessionRules(timeout: 60, conversionEvents: ["a"]))
+        // Version 2 layout: version, timeout (8), count (4), "a" (4 + 1), then the empty zone (4 zero bytes).
+        let zoneAt = 1 + 8 + 4 + 5
+        #expect(Array(v2[zoneAt..<(zoneAt + 4)]) == [0, 0, 0, 0])
+        v2.removeSubrange(zoneAt..<(zoneAt + 4))
+        v2[0] = 1
+        let (back, rules) = try TrackedEventCodec.decode(v2)
+        #expect(back == events && rules == SessionRules(timeout: 60, conversionEvents: ["a"]))
     }
 
     @Test func damagedRecordsAreRefused() {

@@ -25,8 +25,10 @@ public struct SQLAnalyticsLists: AnalyticsLists {
             binds += [Self.like(q, prefix: true), Self.like(q), Self.like(q), .text(q.uppercased()), Self.like(q.lowercased())]
         }
         let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
+        // The count joins visitors only when a condition reads them (one page view has at most one visitor row).
+        let countBase = filter.newOnly || !q.isEmpty ? base : "FROM tracking_events e WHERE " + conds.joined(separator: " AND ")
         return try await db.read { conn in
-            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + countBase, binds)?.int("n") ?? 0)
             let rows = try await conn.query("SELECT e.id, e.session_id, e.visitor_key, e.ts, e.ip, e.country, e.city, e.url, e.path, e.referrer, e.source, e.device, e.browser, e.is_bot, v.email, v.name "
                                             + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?", binds + [.int(Int64(limit)), .int(Int64(offset))]).map {
                 VisitRow(id: try $0.int("id"), sessionID: try $0.optionalInt("session_id"), visitorKey: try $0.string("visitor_key"), at: try $0.date("ts"), ip: try $0.string("ip"),
@@ -65,8 +67,18 @@ public struct SQLAnalyticsLists: AnalyticsLists {
             binds += [Self.like(q.lowercased()), Self.like(q), Self.like(q), Self.like(q), Self.like(q, prefix: true), Self.like(q), Self.like(q)]
         }
         let base = "FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key WHERE " + conds.joined(separator: " AND ")
+        let readsVisitors = filter.kind != .all || !q.isEmpty
+        let unfiltered = !readsVisitors && filter.flag == SessionFilter.Flag.none && filter.source.isEmpty && filter.country.isEmpty
         return try await db.read { conn in
-            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            // Every non-bot session of whole local days: the daily rollups have the count; otherwise the range index
+            // (joined to visitors only when a condition reads them).
+            let total: Int
+            if unfiltered, let d = try await SQLAnalyticsReports.localDays(conn, workspace.raw, [from, to]) {
+                total = Int(try await SQLAnalyticsReports.dailySummary(conn, workspace.raw, d[0], d[1]).sessions)
+            } else {
+                let countBase = readsVisitors ? base : "FROM tracking_sessions s WHERE " + conds.joined(separator: " AND ")
+                total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + countBase, binds)?.int("n") ?? 0)
+            }
             let rows = try await conn.query("SELECT \(Self.sessionColumns) " + base + " ORDER BY s.started_at DESC, s.id DESC LIMIT ? OFFSET ?",
                                             binds + [.int(Int64(limit)), .int(Int64(offset))]).map(SQLAnalyticsReports.decodeRow)
             return (rows, total)

@@ -42,12 +42,17 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                     s.pageviews += try r.optionalInt("pv") ?? 0; s.events += try r.optionalInt("ev") ?? 0; s.engagedMs += try r.optionalInt("en") ?? 0
                 }
             }
-            if let r = try await conn.queryFirst("""
+            if let d = try await Self.localDays(conn, workspace.raw, [from, to]) {
+                (s.sessions, s.bounces, s.visitors, s.newVisitors) = try await Self.dailySummary(conn, workspace.raw, d[0], d[1])
+            } else if let r = try await conn.queryFirst("""
                 SELECT COUNT(*) AS se, SUM(CASE WHEN s.pageviews <= 1 AND s.engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,
-                       COUNT(DISTINCT s.visitor_key) AS uv, COUNT(DISTINCT CASE WHEN v.first_seen_at >= ? THEN s.visitor_key END) AS nv
-                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                       COUNT(DISTINCT s.visitor_key) AS uv,
+                       COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM tracking_sessions p WHERE p.workspace_id = s.workspace_id AND p.visitor_key = s.visitor_key
+                                                            AND p.started_at < ? AND p.is_bot = 0) THEN s.visitor_key END) AS nv
+                FROM tracking_sessions s
                 WHERE s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0
                 """, [.int(from.epochMillis), ws, .int(from.epochMillis), .int(to.epochMillis)]) {
+                // New: the visitor's first non-bot session is in the range (the same rule as the daily rollups').
                 s.sessions = try r.optionalInt("se") ?? 0; s.bounces = try r.optionalInt("bo") ?? 0
                 s.visitors = try r.optionalInt("uv") ?? 0; s.newVisitors = try r.optionalInt("nv") ?? 0
             }
@@ -59,6 +64,14 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         guard boundaries.count >= 2 else { return [] }
         let inner = boundaries.dropFirst().dropLast()
         let bucket = inner.isEmpty ? "0" : "CASE " + inner.enumerated().map { "WHEN started_at < ? THEN \($0.offset)" }.joined(separator: " ") + " ELSE \(inner.count) END"
+        let daily = try await db.read { conn -> [TrafficBucket]? in
+            guard let days = try await Self.localDays(conn, workspace.raw, boundaries), zip(days, days.dropFirst()).allSatisfy({ $1 == $0 + 1 }) else { return nil }
+            let sums = try await Self.dailyBuckets(conn, workspace.raw, days[0], days[days.count - 1])
+            return boundaries.dropLast().enumerated().map { i, start in
+                TrafficBucket(start: start, visitors: sums[days[i]]?.visitors ?? 0, sessions: sums[days[i]]?.sessions ?? 0)
+            }
+        }
+        if let daily { return daily }
         let rows = try await db.read { conn in
             try await conn.query("SELECT \(bucket) AS b, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se FROM tracking_sessions"
                                  + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (inner.isEmpty ? "" : " GROUP BY \(bucket)"),
@@ -146,6 +159,22 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         }
     }
 
+    public func liveSessions(_ workspace: WorkspaceID, since: Date, filter: LiveFilter, limit: Int) async throws -> [SessionRow] {
+        var conds = ["s.workspace_id = ?", "s.last_at >= ?", "s.is_bot = 0"]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(since.epochMillis)]
+        if !filter.country.isEmpty { conds.append("s.country = ?"); binds.append(.text(filter.country)) }
+        if !filter.device.isEmpty { conds.append("s.device = ?"); binds.append(.text(filter.device)) }
+        if !filter.referrer.isEmpty { conds.append("s.referrer_domain LIKE ? ESCAPE '!'"); binds.append(SQLAnalyticsLists.like(filter.referrer.lowercased())) }
+        return try await db.read { conn in
+            try await conn.query("""
+                SELECT s.id, s.visitor_key, s.started_at, s.last_at, s.entry_path, s.exit_path, s.pageviews, s.engaged_ms, s.source, s.referrer_domain, s.country,
+                       s.city, s.device, s.browser, s.converted, s.is_bot, v.email, v.name
+                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                WHERE \(conds.joined(separator: " AND ")) ORDER BY s.last_at DESC, s.id DESC LIMIT ?
+                """, binds + [.int(Int64(limit))]).map(Self.decodeRow)
+        }
+    }
+
     public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow] {
         let views = try await breakdown(workspace, .page, from: from, to: to, limit: 100_000).filter { $0.pageviews > 0 }.prefix(limit)
         guard !views.isEmpty else { return [] }
@@ -171,6 +200,22 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         return views.map { r in
             PageRow(path: r.value, views: r.pageviews, visitors: visitors[r.value] ?? 0, engagedMs: r.engagedMs, entries: entries[r.value]?.0 ?? 0,
                     bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0)
+        }
+    }
+
+    public func geoTotal(_ workspace: WorkspaceID, from: Date, to: Date, countries: [String]?) async throws -> GeoRow {
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
+        var inList = ""
+        if let countries {
+            guard !countries.isEmpty else { return GeoRow(value: "", visitors: 0, sessions: 0, bounces: 0, conversions: 0) }
+            inList = " AND country IN (\(SQLTrackingStore.marks(countries.count)))"
+            binds += countries.map { .text($0) }
+        }
+        return try await db.read { conn in
+            let r = try await conn.queryFirst("SELECT COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,"
+                                              + " SUM(converted) AS cv FROM tracking_sessions WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + inList, binds)
+            return GeoRow(value: "", visitors: try r?.optionalInt("uv") ?? 0, sessions: try r?.optionalInt("se") ?? 0, bounces: try r?.optionalInt("bo") ?? 0,
+                          conversions: try r?.optionalInt("cv") ?? 0)
         }
     }
 

@@ -43,7 +43,9 @@ public struct SQLTrackingStore: TrackingStore {
         }.sorted { $0.ts < $1.ts }
         if events.isEmpty { return 0 }
 
-        let (sessionOf, started) = try await assignSessions(events, rules: rules, in: tx)
+        // The daily rollups' zone is read before the batch's sessions exist (a site's first batch creates it).
+        let zones = try await dailyZones(Set(events.map(\.workspaceID.raw)), rules: rules, in: tx)
+        let (sessionOf, started, changed) = try await assignSessions(events, rules: rules, in: tx)
         let ignore = db.dialect == .mariadb ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO"
         let row = "(" + Array(repeating: "?", count: Self.columns.count + 1).joined(separator: ", ") + ")"
         let cols = (Self.columns + ["session_id"]).joined(separator: ", ")
@@ -55,6 +57,7 @@ public struct SQLTrackingStore: TrackingStore {
         }
         try await upsertVisitors(events, in: tx)
         try await upsertRollups(events, started: started, in: tx)
+        try await upsertDailyRollups(changed, zones: zones, in: tx)
         return inserted
     }
 
@@ -169,8 +172,9 @@ public struct SQLTrackingStore: TrackingStore {
     /// Extends each visitor's open session or starts a new one, event by event in time order; returns the
     /// session id of every event (by `key`). Reads, inserts and updates sessions a few hundred at a time.
     func assignSessions(_ events: [TrackedEvent], rules: [WorkspaceID: SessionRules], in tx: any SQLConnection) async throws
-        -> (ids: [String: Int64], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)]) {
-        struct Open { var session: TrackedSession; var ws: Int64; var isNew: Bool; var dirty: Bool; var first: TrackedEvent; var bot: Bool }
+        -> (ids: [String: Int64], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)], changed: [SessionChange]) {
+        // `before`: the stored row of a session loaded from the table (nil for a new one), for the daily rollups' deltas.
+        struct Open { var session: TrackedSession; var ws: Int64; var isNew: Bool; var dirty: Bool; var first: TrackedEvent; var bot: Bool; var before: TrackedSession? }
         var all: [Open] = []            // every session touched, in order of creation (new ones) / discovery
         var index: [String: Int] = [:]  // visitor key → its current entry in `all`
         var eventSlot: [String: Int] = [:]
@@ -186,8 +190,8 @@ public struct SQLTrackingStore: TrackingStore {
                     let s = try Self.decodeSession(r)
                     let k = "\(ws)|\(s.visitorKey)"
                     if let cur = index[k], all[cur].session.lastAt > s.lastAt || (all[cur].session.lastAt == s.lastAt && all[cur].session.id > s.id) { continue }
-                    if index[k] == nil { all.append(Open(session: s, ws: ws, isNew: false, dirty: false, first: events[0], bot: false)); index[k] = all.count - 1 }
-                    else { all[index[k]!].session = s }
+                    if index[k] == nil { all.append(Open(session: s, ws: ws, isNew: false, dirty: false, first: events[0], bot: false, before: s)); index[k] = all.count - 1 }
+                    else { all[index[k]!].session = s; all[index[k]!].before = s }
                 }
             }
         }
@@ -216,7 +220,7 @@ public struct SQLTrackingStore: TrackingStore {
                 let s = TrackedSession(id: 0, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
                                        pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts,
                                        isBot: e.isBot)
-                all.append(Open(session: s, ws: e.workspaceID.raw, isNew: true, dirty: false, first: e, bot: e.isBot))
+                all.append(Open(session: s, ws: e.workspaceID.raw, isNew: true, dirty: false, first: e, bot: e.isBot, before: nil))
                 index[k] = all.count - 1
                 eventSlot[Self.key(e)] = all.count - 1
             }
@@ -263,7 +267,8 @@ public struct SQLTrackingStore: TrackingStore {
         }
         var out: [String: Int64] = [:]
         for (k, i) in eventSlot { out[k] = all[i].session.id }
-        return (out, fresh.map { (all[$0].ws, all[$0].session, all[$0].first) })
+        let changed = all.filter { $0.isNew || $0.dirty }.map { SessionChange(ws: $0.ws, before: $0.before, after: $0.session) }
+        return (out, fresh.map { (all[$0].ws, all[$0].session, all[$0].first) }, changed)
     }
 
     /// The columns `decodeSession` reads.

@@ -142,7 +142,8 @@ public struct SettingsService: Sendable {
         let minutes = all.first { $0.name == "tracking.session_timeout_minutes" }?.value.intValue ?? 30
         let names = (all.first { $0.name == "tracking.conversion_events" }?.value.stringValue ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return SessionRules(timeout: TimeInterval(minutes * 60), conversionEvents: Set(names))
+        let zone = all.first { $0.name == "timezone" }?.value.stringValue.flatMap { TimeZone(identifier: $0)?.identifier }
+        return SessionRules(timeout: TimeInterval(minutes * 60), conversionEvents: Set(names), timeZone: zone)
     }
 
     public func value(_ name: String, workspace: WorkspaceID?) async throws -> JSONValue? {

@@ -84,6 +84,21 @@ public struct AnalyticsService: Sendable {
                                sources: try await sources, browsers: try await browsers, recent: try await recent, sales: nil)
     }
 
+    /// The Live feed's filters from request values: a two-letter country code, a device type,
+    /// part of a referring domain (at most 255 characters). Bad values throw a validation error naming the field.
+    public static func liveFilter(country: String, device: String, referrer: String) throws -> LiveFilter {
+        let c = country.trimmingCharacters(in: .whitespaces).uppercased(), d = device.trimmingCharacters(in: .whitespaces).lowercased()
+        let r = referrer.trimmingCharacters(in: .whitespaces)
+        guard c.isEmpty || (c.count == 2 && c.allSatisfy { $0.isASCII && $0.isLetter }) else {
+            throw DomainError.validation(field: "country", message: "must be a two-letter country code such as ES")
+        }
+        guard d.isEmpty || DeviceType(rawValue: d) != nil else {
+            throw DomainError.validation(field: "device", message: "must be one of \(DeviceType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard r.count <= 255 else { throw DomainError.validation(field: "referrer", message: "must be at most 255 characters") }
+        return LiveFilter(country: c, device: d, referrer: r)
+    }
+
     /// Top pages sort keys: the columns of the page.
     public static let pageSorts = ["path", "views", "visitors", "bounce", "time", "chats", "tickets", "trend"]
 

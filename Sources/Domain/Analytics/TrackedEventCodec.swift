@@ -3,7 +3,8 @@ import Ports
 
 /// A compact binary form of a beacon's events and its site's session rules, for the on-disk spool:
 /// far cheaper to write and read than JSON on the beacon path. Layout (all integers little-endian):
-/// version byte (1), rules (timeout ms: i64, conversion event names: u32 count + strings),
+/// version byte (2; 1 had no time zone), rules (timeout ms: i64, conversion event names: u32 count + strings,
+/// time zone: a string, empty for none),
 /// u32 event count, then per event its fields in declaration order; strings are u32 length + UTF-8,
 /// dates i64 epoch milliseconds, booleans one byte, the UTM map a u32 count + key/value strings.
 public enum TrackedEventCodec {
@@ -12,7 +13,7 @@ public enum TrackedEventCodec {
         public var description: String { "malformed spool record: \(reason)" }
     }
 
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     public static func encode(_ events: [TrackedEvent], rules: SessionRules) -> [UInt8] {
         var w = Writer()
@@ -21,6 +22,7 @@ public enum TrackedEventCodec {
         w.i64(Int64(rules.timeout * 1000))
         w.u32(UInt32(rules.conversionEvents.count))
         for name in rules.conversionEvents.sorted() { w.str(name) }
+        w.str(rules.timeZone ?? "")
         w.u32(UInt32(events.count))
         for e in events {
             w.i64(e.workspaceID.raw)
@@ -43,10 +45,13 @@ public enum TrackedEventCodec {
 
     public static func decode(_ bytes: [UInt8]) throws -> (events: [TrackedEvent], rules: SessionRules) {
         var r = Reader(bytes: bytes)
-        guard try r.u8() == version else { throw Malformed(reason: "unknown version") }
+        // Version 1 records (written before the time zone was added) still drain from an upgraded spool.
+        let v = try r.u8()
+        guard v == 1 || v == version else { throw Malformed(reason: "unknown version") }
         let timeout = TimeInterval(try r.i64()) / 1000
         var conversions = Set<String>()
         for _ in 0..<(try r.count()) { conversions.insert(try r.str()) }
+        let zone = v >= 2 ? try r.str() : ""
         let n = try r.count()
         var events: [TrackedEvent] = []
         events.reserveCapacity(n)
@@ -69,7 +74,7 @@ public enum TrackedEventCodec {
                                        lang: lang, engagedMs: engaged, scrollPct: scroll, props: props, isBot: bot, city: city))
         }
         guard r.at == bytes.count else { throw Malformed(reason: "trailing bytes") }
-        return (events, SessionRules(timeout: timeout, conversionEvents: conversions))
+        return (events, SessionRules(timeout: timeout, conversionEvents: conversions, timeZone: zone.isEmpty ? nil : zone))
     }
 
     struct Writer {

@@ -74,8 +74,12 @@ public protocol AnalyticsReports: Sendable {
     func breakdown(_ workspace: WorkspaceID, _ dimension: RollupDimension, from: Date, to: Date, limit: Int) async throws -> [RollupRow]
     /// The most recently active sessions (bots left out), newest first; `since` limits them to the live window.
     func recentSessions(_ workspace: WorkspaceID, since: Date?, limit: Int) async throws -> [SessionRow]
+    /// The sessions active since `since` that match `filter` (bots left out), newest first: the Live feed.
+    func liveSessions(_ workspace: WorkspaceID, since: Date, filter: LiveFilter, limit: Int) async throws -> [SessionRow]
     /// The most viewed pages of the range (bots left out), most views first.
     func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow]
+    /// The range's visitors (each once), sessions, bounces and conversions from the given countries, or from all with nil.
+    func geoTotal(_ workspace: WorkspaceID, from: Date, to: Date, countries: [String]?) async throws -> GeoRow
     /// Every country of the range, or with `country` the cities of that country; most visitors first.
     func geo(_ workspace: WorkspaceID, from: Date, to: Date, country: String?) async throws -> [GeoRow]
 }
@@ -195,4 +199,13 @@ public struct GeoRow: Sendable, Equatable {
     }
     public var bounceRate: Double { sessions == 0 ? 0 : Double(bounces) * 100 / Double(sessions) }
     public var conversionRate: Double { sessions == 0 ? 0 : Double(conversions) * 100 / Double(sessions) }
+}
+
+/// The Live feed's filters; empty values match everything. `referrer` matches part of the referring domain.
+public struct LiveFilter: Sendable, Equatable {
+    public var country: String
+    public var device: String
+    public var referrer: String
+    public init(country: String = "", device: String = "", referrer: String = "") { self.country = country; self.device = device; self.referrer = referrer }
+    public var isEmpty: Bool { country.isEmpty && device.isEmpty && referrer.isEmpty }
 }

@@ -77,7 +77,11 @@ public struct SessionRules: Sendable, Equatable {
     public var timeout: TimeInterval
     /// Custom event names that count as a conversion.
     public var conversionEvents: Set<String>
-    public init(timeout: TimeInterval = 30 * 60, conversionEvents: Set<String> = []) { self.timeout = timeout; self.conversionEvents = conversionEvents }
+    /// The site's time zone (an IANA name), for the daily rollups of a site's first sessions; nil: UTC.
+    public var timeZone: String?
+    public init(timeout: TimeInterval = 30 * 60, conversionEvents: Set<String> = [], timeZone: String? = nil) {
+        self.timeout = timeout; self.conversionEvents = conversionEvents; self.timeZone = timeZone
+    }
 }
 
 /// One row of an hourly rollup, summed over a time range: a value of a dimension (a page, a source...) and its counts.

@@ -182,7 +182,12 @@ extension AdminRoutes {
         guard let site = try await sites(ctx).current else { m["noSite"] = true; return renderer.html("live_feed", m) }
         let live = try await services.analytics.liveSettings(site.id)
         let now = services.clock.now()
-        let rows = try await services.analytics.reports.recentSessions(site.id, since: now.addingTimeInterval(-Double(live.threshold)), limit: 500)
+        let filter = try AnalyticsService.liveFilter(country: Self.param(request, "country"), device: Self.param(request, "device"), referrer: Self.param(request, "referrer"))
+        let rows = try await services.analytics.reports.liveSessions(site.id, since: now.addingTimeInterval(-Double(live.threshold)), filter: filter, limit: 500)
+        m["country"] = filter.country
+        m["referrer"] = filter.referrer
+        m["filtered"] = !filter.isEmpty
+        m["devices"] = Self.options([("", "Any device")] + DeviceType.allCases.filter { $0 != .bot }.map { ($0.rawValue, $0.rawValue) }, selected: filter.device)
         let times = try await timeFormatter(site)
         let clock = DateFormatter()
         clock.locale = Locale(identifier: "en_US_POSIX")
@@ -258,6 +263,21 @@ extension AdminRoutes {
         let base = Self.rangeParams(range)
         let reports = services.analytics.reports
         let countries = try await reports.geo(site.id, from: range.start, to: range.end, country: nil)
+        let groups = try await services.analytics.countryGroups(site.id, range: range)
+        if Self.param(request, "format") == "csv" {
+            // The country table, then the country groups (visitors counted once per group).
+            let row = { (name: String, kind: String, g: GeoRow) in
+                [name, kind, String(g.visitors), String(g.sessions), String(format: "%.1f", g.bounceRate), String(format: "%.1f", g.conversionRate)]
+            }
+            return CSV.response(filename: "geo-\(range.firstDay)-\(range.lastDay).csv",
+                                header: ["name", "kind", "visitors", "sessions", "bounce_rate", "conversion_rate"],
+                                rows: countries.map { row($0.value.isEmpty ? "Unknown" : $0.value, "country", $0) } + groups.map { row($0.group.name, "group", $0.figures) })
+        }
+        m["groups"] = groups.map { g -> [String: Any] in
+            ["name": g.group.name, "key": g.group.key, "countries": g.group.countries.joined(separator: ", "), "visitors": g.figures.visitors, "sessions": g.figures.sessions,
+             "share": String(format: "%.1f%%", g.share), "bounce": String(format: "%.1f%%", g.figures.bounceRate), "conversion": String(format: "%.1f%%", g.figures.conversionRate)]
+        }
+        m["csvLink"] = Self.link("/admin/geo", base + [("format", "csv")])
         let total = countries.reduce(Int64(0)) { $0 + $1.visitors }
         m["countries"] = Self.geoRows(countries) { $0.isEmpty ? nil : Self.link("/admin/geo", base + [("country", $0)]) }
         m["empty"] = countries.isEmpty

@@ -143,13 +143,19 @@ extension AdminTemplates {
     \(noSite)
     {{^noSite}}
     <div id="live-feed" data-refresh="{{refresh}}">
+    <form method="get" action="/admin/live-feed" class="filters rangepicker" id="live-filters">
+    <label for="live-country">Country</label><input type="text" name="country" id="live-country" value="{{country}}" size="3" maxlength="2" placeholder="ES">
+    <label for="live-device">Device</label><select name="device" id="live-device">{{#devices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/devices}}</select>
+    <label for="live-referrer">Referrer</label><input type="text" name="referrer" id="live-referrer" value="{{referrer}}" maxlength="255" placeholder="google">
+    <button type="submit" class="small">Filter</button>{{#filtered}} <a href="/admin/live-feed" id="live-clear">Clear filters</a>{{/filtered}}
+    </form>
     <p class="toolbar"><strong id="live-count">{{count}}</strong> visitor(s) active in the last {{threshold}} s · updated <span id="live-updated">{{updated}}</span> · refreshes every {{refresh}} s
     <button type="button" class="small" id="live-toggle" data-paused="0">Pause</button></p>
     <table id="live-table">
     <thead><tr><th>Last activity</th><th>Current page</th><th>Visitor</th><th>Country</th><th>Device</th><th>Source</th><th>Duration</th><th>Pages</th></tr></thead>
     <tbody id="live-rows">
     {{#rows}}<tr class="live-row" data-stamp="{{stamp}}"><td>{{last}}</td><td><a href="/admin/sessions/{{id}}" class="session-link">{{page}}</a></td><td>{{who}}</td><td>{{country}}</td><td>{{device}} <span class="hint">{{browser}}</span></td><td>{{source}}</td><td class="num">{{duration}}</td><td class="num">{{pages}}</td></tr>{{/rows}}
-    {{^rows}}<tr><td colspan="8" class="hint" id="empty">Nobody is on the site right now. If your site has traffic, check that the tracking widget is installed (view the page source and look for the OpsIQ script), that its data-site-key is <code>{{siteKey}}</code>, and that an ad blocker or CSP header is not blocking it. Open your site in a private window: you should appear here within {{refresh}} seconds.</td></tr>{{/rows}}
+    {{^rows}}{{#filtered}}<tr><td colspan="8" class="hint" id="empty">No visitor active in the last {{threshold}} s matches these filters.</td></tr>{{/filtered}}{{^filtered}}<tr><td colspan="8" class="hint" id="empty">Nobody is on the site right now. If your site has traffic, check that the tracking widget is installed (view the page source and look for the OpsIQ script), that its data-site-key is <code>{{siteKey}}</code>, and that an ad blocker or CSP header is not blocking it. Open your site in a private window: you should appear here within {{refresh}} seconds.</td></tr>{{/filtered}}{{/rows}}
     </tbody></table>
     </div>
     {{/noSite}}
@@ -190,7 +196,10 @@ extension AdminTemplates {
     <p class="hint">City names need a GeoLite City database (OPSIQ_GEOIP_CITY_PATH); without one every city shows Unknown.</p></div>{{/country}}
     <div class="card"><h2>Countries</h2><table id="country-table"><thead><tr><th>Country</th><th>Visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
     {{#countries}}<tr class="country-row"><td>{{#link}}<a href="{{link}}" class="country-link">{{value}}</a>{{/link}}{{^link}}{{value}}{{/link}}</td><td class="num">{{visitors}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/countries}}
-    </tbody></table></div>
+    </tbody></table><p class="pager"><a href="{{csvLink}}" id="export-csv">Export CSV</a></p></div>
+    <div class="card"><h2>Country groups</h2><table id="group-table"><thead><tr><th>Group</th><th>Visitors</th><th>Share of visitors</th><th>Sessions</th><th>Bounce rate</th><th>Conversion rate</th></tr></thead><tbody>
+    {{#groups}}<tr class="group-row" id="group-{{key}}"><td><span title="{{countries}}">{{name}}</span></td><td class="num">{{visitors}}</td><td class="num">{{share}}</td><td class="num">{{sessions}}</td><td class="num">{{bounce}}</td><td class="num">{{conversion}}</td></tr>{{/groups}}
+    </tbody></table><p class="hint">Each group counts a visitor once, whichever of its countries they came from. Hover a group for its countries.</p></div>
     <div class="grid3">
     <div class="card"><h2>Devices</h2><table id="device-table"><tbody>{{#devices}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/devices}}</tbody></table></div>
     <div class="card"><h2>Browsers</h2><table id="browser-table"><tbody>{{#browsers}}<tr><td>{{value}}</td><td class="num">{{sessions}}</td><td class="num">{{share}}</td></tr>{{/browsers}}</tbody></table></div>

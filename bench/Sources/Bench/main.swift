@@ -505,6 +505,8 @@ struct AnalyticsBench: AsyncParsableCommand {
         let week = try await analytics.range(ws, preset: "last_7_days")
         let queries: [(String, () async throws -> Void)] = [
             ("baseline: COUNT(*) page views", { _ = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND type = 'pageview'") } }),
+            ("baseline: COUNT(*) events of the last 30 days", { _ = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND ts >= ? AND ts < ?",
+                                                                                                              [.int(month.start.epochMillis), .int(month.end.epochMillis)]) } }),
             ("Dashboard, last 30 days (every card)", { _ = try await analytics.dashboard(ws, range: month) }),
             ("Visitor log, last 7 days, page 1 + total", { _ = try await lists.visits(ws, from: week.start, to: week.end, filter: VisitFilter(), limit: 50, offset: 0) }),
             ("Visitor log, search \"summer-sale\"", { _ = try await lists.visits(ws, from: week.start, to: week.end, filter: VisitFilter(search: "summer-sale"), limit: 50, offset: 0) }),

@@ -110,4 +110,6 @@ public let allMigrations: [Migration] = [
     migration0018Automations,
     migration0019PlatformWebhooks,
     migration0021MessageHTML,
+    migration0023DailyVisitorRollups,
+    migration0024VisitLogIndex,
 ]

@@ -1,0 +1,143 @@
+import Adapters
+import Domain
+import Foundation
+import Ports
+import Testing
+
+/// The daily rollups (migration 23) kept at ingest: after late, out-of-order and re-judged sessions they hold
+/// exactly what a recount of the stored sessions gives, and the Dashboard reads the same figures from them as
+/// from the raw sessions.
+@Suite struct DailyRollupTests {
+    static let ws = WorkspaceID(1)
+    static let now = AnalyticsReportTests.now
+    static let zone = "America/New_York"
+
+    static func ev(_ id: String, _ visitor: String, _ type: String, at: Date, engaged: Int64 = 0) -> TrackedEvent {
+        AnalyticsReportTests.ev(id, visitor, type, "/p", at: at, engaged: engaged)
+    }
+
+    /// Every non-zero row of the site's daily rollups, in a stable order.
+    static func snapshot(_ db: any SQLDatabase) async throws -> [String] {
+        try await db.read { c in
+            var out: [String] = []
+            for r in try await c.query("SELECT visitor_key, day, sessions FROM tracking_visitor_days WHERE workspace_id = 1 AND sessions > 0 ORDER BY visitor_key, day") {
+                out.append("present \(try r.string("visitor_key")) \(try r.int("day")) \(try r.int("sessions"))")
+            }
+            for r in try await c.query("SELECT day, prev_day, visitors FROM tracking_day_visitors WHERE workspace_id = 1 AND visitors <> 0 ORDER BY day, prev_day") {
+                out.append("visitors \(try r.int("day")) \(try r.int("prev_day")) \(try r.int("visitors"))")
+            }
+            for r in try await c.query("SELECT day, sessions, bounces FROM tracking_day_sessions WHERE workspace_id = 1 AND (sessions <> 0 OR bounces <> 0) ORDER BY day") {
+                out.append("sessions \(try r.int("day")) \(try r.int("sessions")) \(try r.int("bounces"))")
+            }
+            return out
+        }
+    }
+
+    /// The Dashboard's visitor and session figures for several ranges (and the daily trend of the longest).
+    static func figures(_ analytics: AnalyticsService) async throws -> [String] {
+        var out: [String] = []
+        for preset in ["today", "yesterday", "last_7_days", "last_30_days", "this_month", "last_month"] {
+            let range = try await analytics.range(ws, preset: preset)
+            let s = try await analytics.reports.summary(ws, from: range.start, to: range.end)
+            out.append("\(preset): \(s.sessions) \(s.bounces) \(s.visitors) \(s.newVisitors)")
+            if preset == "last_30_days" {
+                out += try await analytics.reports.buckets(ws, boundaries: range.dayBoundaries).map { "\($0.start.epochMillis) \($0.visitors) \($0.sessions)" }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: Engine.all)
+    func rollupsKeptAtIngestEqualARecountAndTheRawFigures(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let rules = SessionRules(timeout: 30 * 60, conversionEvents: [AnalyticsSeed.conversionEvent], timeZone: Self.zone)
+            var gen = AnalyticsSeed(.init(workspace: Self.ws, events: 6000, days: 20, end: Self.now, seed: 3, timeZone: TimeZone(identifier: Self.zone)!))
+            var batches: [[TrackedEvent]] = []
+            while let part = gen.next(size: 400) { batches.append(part) }
+            // Late and out of order: every third batch arrives after all the others, newest first.
+            let late = batches.indices.filter { $0 % 3 == 2 }
+            for i in batches.indices where !late.contains(i) { _ = try await store.insert(batches[i], rules: rules) }
+            for i in late.reversed() { _ = try await store.insert(batches[i], rules: rules) }
+
+            let day: TimeInterval = 86400
+            let t0 = Self.now.addingTimeInterval(-12 * day)
+            // A bounce that grows into a visit, a scripted-looking visit that shows engagement later (no longer a bot),
+            // a visit that turns out scripted (a bot after all), a day that appears between a visitor's others, and a
+            // returning visitor's day that vanishes. (A late event extends only a visitor's latest session, so a day
+            // between two others cannot vanish through ingest.)
+            _ = try await store.insert([
+                Self.ev("g1", "grows", "pageview", at: t0),
+                Self.ev("q1", "quick", "pageview", at: t0), Self.ev("q2", "quick", "pageview", at: t0.addingTimeInterval(2)),
+                Self.ev("q3", "quick", "pageview", at: t0.addingTimeInterval(4)),
+                Self.ev("s1", "scripted", "pageview", at: t0), Self.ev("s2", "scripted", "pageview", at: t0.addingTimeInterval(1)),
+                Self.ev("a1", "gaps", "pageview", at: t0.addingTimeInterval(-4 * day)), Self.ev("a2", "gaps", "pageview", at: t0.addingTimeInterval(2 * day)),
+                Self.ev("b1", "lastday", "pageview", at: t0.addingTimeInterval(-4 * day)),
+                Self.ev("b2", "lastday", "pageview", at: t0), Self.ev("b3", "lastday", "pageview", at: t0.addingTimeInterval(1)),
+            ], rules: rules)
+            _ = try await store.insert([
+                Self.ev("g2", "grows", "engagement", at: t0.addingTimeInterval(60), engaged: 30_000),
+                Self.ev("q4", "quick", "engagement", at: t0.addingTimeInterval(20), engaged: 4_000),
+                Self.ev("s3", "scripted", "pageview", at: t0.addingTimeInterval(2)),
+                Self.ev("a3", "gaps", "pageview", at: t0),  // a day between the visitor's two others
+                Self.ev("b5", "lastday", "pageview", at: t0.addingTimeInterval(2)),  // its last day's only visit is now a bot's
+            ], rules: rules)
+            let sessions = try await store.sessions(Self.ws, limit: 100_000)
+            #expect(sessions.contains { $0.visitorKey == "quick" && !$0.isBot } && sessions.contains { $0.visitorKey == "scripted" && $0.isBot })
+            #expect(sessions.contains { $0.visitorKey == "lastday" && $0.isBot } && sessions.contains { $0.visitorKey == "grows" && $0.engagedMs == 30_000 })
+
+            let kept = try await Self.snapshot(t.db)
+            #expect(kept.contains { $0.hasPrefix("visitors ") && $0.split(separator: " ")[2] != "-1" }, "returning visitors are counted by their previous day")
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            _ = try await t.db.write { tx in try await settings.set("timezone", to: .string(Self.zone), workspace: Self.ws, by: nil, in: tx) }
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let fromRollups = try await Self.figures(analytics)
+
+            // The same site recounted from its sessions: the same rows.
+            try await SQLTrackingMaintenance(db: t.db).rebuildDailyRollups(Self.ws, zone: TimeZone(identifier: Self.zone)!)
+            #expect(try await Self.snapshot(t.db) == kept)
+            // Without the rollups (no zone row), the reports count raw sessions: the same figures.
+            _ = try await t.db.write { try await $0.execute("DELETE FROM tracking_rollup_zones WHERE workspace_id = 1") }
+            let fromRaw = try await Self.figures(analytics)
+            #expect(fromRaw == fromRollups)
+            #expect(fromRollups.contains { $0.hasPrefix("last_30_days: ") && !$0.hasSuffix(" 0 0") })
+
+            // A site with sessions but no zone row (data from before the rollups) is not half-counted by new batches.
+            _ = try await store.insert([Self.ev("n1", "newcomer", "pageview", at: Self.now.addingTimeInterval(-60))], rules: rules)
+            #expect(try await t.db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_rollup_zones")?.int("n") } == 0)
+            let withNewcomer = try await Self.figures(analytics)
+            #expect(withNewcomer != fromRaw)
+            try await SQLTrackingMaintenance(db: t.db).rebuildDailyRollups(Self.ws, zone: TimeZone(identifier: Self.zone)!)
+            #expect(try await Self.figures(analytics) == withNewcomer)
+            // Ranges in another zone than the rollups' read raw sessions (Kolkata midnights are not New York's).
+            _ = try await t.db.write { tx in try await settings.set("timezone", to: .string("Asia/Kolkata"), workspace: Self.ws, by: nil, in: tx) }
+            let kolkata = try await Self.figures(analytics)
+            _ = try await t.db.write { try await $0.execute("DELETE FROM tracking_rollup_zones WHERE workspace_id = 1") }
+            #expect(try await Self.figures(analytics) == kolkata)
+        }
+    }
+
+    /// Retention deletes raw sessions, not the daily counts: a visitor who came before the cutoff is still
+    /// returning afterwards, and the days after the cutoff keep their figures.
+    @Test(arguments: Engine.all)
+    func retentionKeepsTheDailyFiguresOfTheDaysAfterTheCutoff(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let rules = SessionRules(timeZone: "UTC")
+            let day: TimeInterval = 86400
+            _ = try await store.insert([
+                Self.ev("r1", "regular", "pageview", at: Self.now.addingTimeInterval(-40 * day)),
+                Self.ev("r2", "regular", "pageview", at: Self.now.addingTimeInterval(-2 * day)),
+                Self.ev("f1", "fresh", "pageview", at: Self.now.addingTimeInterval(-2 * day)),
+            ], rules: rules)
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let week = try await analytics.range(Self.ws, preset: "last_7_days")
+            let before = try await analytics.reports.summary(Self.ws, from: week.start, to: week.end)
+            #expect(before.visitors == 2 && before.newVisitors == 1 && before.sessions == 2)
+            #expect(try await SQLTrackingMaintenance(db: t.db).deleteSessions(Self.ws, before: Self.now.addingTimeInterval(-30 * day), batch: 100) == 1)
+            let after = try await analytics.reports.summary(Self.ws, from: week.start, to: week.end)
+            #expect(after == before)
+        }
+    }
+}
