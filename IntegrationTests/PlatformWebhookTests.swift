@@ -106,7 +106,7 @@ import Testing
             await #expect(throws: DomainError.validation(field: "steps[1].action", message: "automations.run cannot run in an automation (only non-destructive actions on this site's tickets, analytics, events and CRM, and the email and webhook steps)")) {
                 try await save("", steps: [.object(["action": .string("automations.run"), "params": .object(["id": .int(1)])])])
             }
-            await #expect(throws: DomainError.validation(field: "steps[1].params.subjct", message: "is not a parameter of tickets.create (expected: subject, message, department, customer_email, customer_name, priority)")) {
+            await #expect(throws: DomainError.validation(field: "steps[1].params.subjct", message: "is not a parameter of tickets.create (expected: subject, message, department, customer_email, customer_name, priority, notify_customer)")) {
                 try await save("", steps: [.object(["action": .string("tickets.create"), "params": .object(["subjct": .string("x")])])])
             }
             await #expect(throws: DomainError.validation(field: "trigger.cron", message: "is required for a schedule (e.g. 0 9 * * 1 for Mondays at 09:00)")) {
