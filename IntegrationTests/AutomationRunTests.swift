@@ -116,4 +116,48 @@ import Testing
             #expect(try await f.invoke("tickets.list", as: try await f.actor(f.owner), site: f.siteA)["total"]?.intValue == 0, "the dry run created no ticket")
         }
     }
+
+    @Test(arguments: Engine.all)
+    func eventTriggersStartFromTheWorkersOutboxLoopWithinASecond(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let owner = try await f.actor(f.owner)
+            let a = try await f.save([
+                "name": .string("Note on urgent tickets"), "trigger": .object(["kind": .string("event"), "events": .array([.string("ticket.created")])]),
+                "condition": .string(#"ticket.priority = "urgent""#),
+                "steps": .array([.object(["action": .string("tickets.reply"), "params": .object([
+                    "ticket_id": .string("{{ticket.number}}"), "internal": .bool(true), "message": .string("Urgent ticket {{ticket.number}} seen by the automation.")])])]),
+            ])
+            f.clock.advance(1)
+            // The worker's outbox loop as opsiq-worker runs it (real sleeping, no scheduler tick).
+            let service = f.services.makeWebhookService(workerID: "loop-test")
+            let loop = Task { await service.loop() }
+            defer { service.stopFlag.stop() }
+            let created = try await f.invoke("tickets.create", as: owner, site: f.siteA, ["subject": .string("Site down"), "message": .string("Help"),
+                                                                                         "customer_email": .string("c@example.com"), "priority": .string("urgent")])
+            _ = try await f.invoke("tickets.create", as: owner, site: f.siteA, ["subject": .string("Question"), "message": .string("Hi"),
+                                                                               "customer_email": .string("d@example.com")])
+            let start = Date()
+            var runs: [AutomationRunRecord] = []
+            while Date().timeIntervalSince(start) < 5 {
+                runs = try await f.runs(a)
+                if !runs.isEmpty { break }
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            let waited = Date().timeIntervalSince(start)
+            service.stopFlag.stop()
+            await loop.value
+            #expect(runs.count == 1, "one run, for the urgent ticket only")
+            #expect(waited < 1, "the run started \(waited) s after the event, without waiting for the minute job")
+            try await f.work()
+            let number = try #require(created["number"]?.intValue)
+            let detail = try await f.invoke("tickets.get", as: owner, site: f.siteA, ["ticket_id": .int(number)])
+            guard case .array(let messages)? = detail["messages"] else { Issue.record("no messages"); return }
+            #expect(messages.contains { $0["internal"] == .bool(true) && $0["body"]?.stringValue == "Urgent ticket \(number) seen by the automation." })
+            // The minute job, running later as a backstop, does not start the run again.
+            _ = try await f.services.automations.dispatchEvents()
+            try await f.work()
+            #expect(try await f.runs(a).count == 1)
+        }
+    }
 }

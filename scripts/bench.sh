@@ -52,8 +52,10 @@ bin=".build/release/opsiq-bench"
 case "${1:-}" in
     webhooks)
         shift
-        say "opsiq-bench webhooks $*"
-        "$bin" webhooks "$@"
+        say "opsiq-bench webhooks --engine sqlite $*"
+        "$bin" webhooks --engine sqlite "$@"
+        say "opsiq-bench webhooks --engine mariadb $*"
+        "$bin" webhooks --engine mariadb "$@"
         ;;
     tickets)
         shift

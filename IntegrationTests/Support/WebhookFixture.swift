@@ -56,7 +56,7 @@ struct WebhookFixture {
 
     /// Moves the clock to the endpoint's next due attempt; false when nothing is pending.
     func advanceToNextAttempt(_ id: Int64) async throws -> Bool {
-        guard let head = try await s.db.read({ try await s.webhooks.store.headDelivery(f.siteA.id, endpoint: id, in: $0) }) else { return false }
+        guard let head = try await s.db.read({ try await s.webhooks.store.pendingDeliveries(f.siteA.id, endpoint: id, limit: 1, in: $0) }).first else { return false }
         if head.nextAttemptAt > clock.now() { clock.set(head.nextAttemptAt.addingTimeInterval(0.001)) }
         return true
     }

@@ -23,11 +23,12 @@ def free_port():
 
 
 class Web:
-    def __init__(self):
+    def __init__(self, extra_env=None):
         self.data = tempfile.mkdtemp(prefix="opsiq-e2e-")
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OPSIQ_")}
         self.env.update({"OPSIQ_DATA_DIR": self.data, "OPSIQ_PORT": str(self.port)})
+        self.env.update(extra_env or {})
         self.log = open(os.path.join(self.data, "web.log"), "w")
         self.proc = subprocess.Popen([os.path.join(BIN, "opsiq-web")], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -59,6 +60,15 @@ class Web:
 @pytest.fixture
 def web():
     w = Web()
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def web_loopback_outbound():
+    """opsiq-web whose outbound HTTP (webhooks) may reach plain-http receivers on loopback: the
+    operator's SSRF allow-list, as someone delivering inside their own network would set it."""
+    w = Web({"OPSIQ_OUTBOUND_ALLOW": "127.0.0.0/8", "OPSIQ_OUTBOUND_ALLOW_HTTP": "true"})
     yield w
     w.stop()
 

@@ -69,6 +69,9 @@ public struct AppConfig: Sendable {
     public var webhookDisableAfter: Int
     /// Seconds a webhook receiver has to answer (OPSIQ_WEBHOOK_TIMEOUT_SECONDS, default 15).
     public var webhookTimeoutSeconds: Int
+    /// Days the webhook delivery log (delivered and given-up deliveries with their attempts) and the
+    /// automation run log are kept (OPSIQ_DELIVERY_LOG_DAYS, default 30). Pending deliveries are never pruned.
+    public var deliveryLogDays: Int
 
     /// Every setting name this program reads, for `--help` and unknown-key warnings.
     public static let settingNames = [
@@ -77,6 +80,7 @@ public struct AppConfig: Sendable {
         "OPSIQ_JOB_LEASE_SECONDS", "OPSIQ_SHUTDOWN_GRACE_SECONDS", "OPSIQ_GEOIP_PATH", "OPSIQ_GEOIP_CITY_PATH", "OPSIQ_TRUSTED_PROXIES", "OPSIQ_SMTP_URL", "OPSIQ_MAIL_FROM",
         "OPSIQ_INGEST_QUEUE", "OPSIQ_INGEST_SPOOL", "OPSIQ_INGEST_SPOOL_MAX_MB",
         "OPSIQ_OUTBOUND_ALLOW", "OPSIQ_OUTBOUND_ALLOW_HTTP", "OPSIQ_WEBHOOK_DISABLE_AFTER", "OPSIQ_WEBHOOK_TIMEOUT_SECONDS",
+        "OPSIQ_DELIVERY_LOG_DAYS",
     ]
 
     /// Reads the configuration. `environment` defaults to the process environment.
@@ -240,6 +244,7 @@ public struct AppConfig: Sendable {
         }
         webhookDisableAfter = try int("OPSIQ_WEBHOOK_DISABLE_AFTER", 15, 1...1000)
         webhookTimeoutSeconds = try int("OPSIQ_WEBHOOK_TIMEOUT_SECONDS", 15, 1...120)
+        deliveryLogDays = try int("OPSIQ_DELIVERY_LOG_DAYS", 30, 1...3650)
         smtpURL = get("OPSIQ_SMTP_URL")
         if let u = smtpURL {
             do { _ = try SMTPConfig.parse(url: u, defaultFrom: mailFrom) } catch { throw ConfigError("OPSIQ_SMTP_URL", "\(error)") }

@@ -343,7 +343,8 @@ public struct Services: Sendable {
     }
 }
 
-/// Built-in housekeeping: pruning finished jobs, old schedule ticks and stale heartbeats.
+/// Built-in housekeeping: pruning finished jobs, old schedule ticks, stale heartbeats, and the webhook
+/// delivery and automation run logs past OPSIQ_DELIVERY_LOG_DAYS.
 public enum Maintenance {
     public static let pruneKind = "platform.prune"
 
@@ -366,8 +367,15 @@ public enum Maintenance {
         let db = services.db
         let clock = services.clock
         let workerStatus = services.workerStatus
+        let webhookStore = services.webhooks.store
+        let automationStore = services.automations.store
+        let logDays = services.config.deliveryLogDays
         h.register(pruneKind) { _ in
             let now = clock.now()
+            // The webhook delivery log and the automation run log, in transactions of at most 2,000 rows.
+            let cutoff = now.addingTimeInterval(-Double(logDays) * 86400)
+            while try await db.transaction({ try await webhookStore.pruneLog(before: cutoff, limit: 2000, in: $0) }) == 2000 {}
+            while try await db.transaction({ try await automationStore.pruneRuns(before: cutoff, limit: 2000, in: $0) }) == 2000 {}
             _ = try await jobs.prune(before: now.addingTimeInterval(-86400))
             _ = try await SQLScheduleStore(db: db, workerID: "prune").prune(before: now.addingTimeInterval(-7 * 86400))
             // Rate-limit windows are at most an hour long (the ticket portal's new-ticket limit); per-address buckets would otherwise pile up.

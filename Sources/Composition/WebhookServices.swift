@@ -5,25 +5,34 @@ import Logging
 import Ports
 import ServiceLifecycle
 
-/// The worker's webhook loop: moves outbox events into deliveries and sends what is due. A tight
-/// poll (idle sleep `idle`) keeps the outbox-to-delivery lag well under a second.
+/// The worker's outbox loop: moves outbox events into webhook deliveries, sends what is due, and
+/// starts the runs of event-triggered automations. A tight poll (idle sleep `idle`) keeps the
+/// outbox-to-delivery lag, and an event trigger's start, well under a second.
 public struct WebhookDeliveryService: Service {
     public let dispatcher: WebhookDispatcher
     public let sender: WebhookSender
+    /// Event triggers (`Automations.dispatchEventsIfNew`); nil in benchmarks of webhooks alone.
+    public let eventTriggers: (@Sendable () async throws -> Int)?
     public let logger: Logger
     public let idle: TimeInterval
     public let stopFlag = StopFlag()
 
-    public init(dispatcher: WebhookDispatcher, sender: WebhookSender, logger: Logger, idle: TimeInterval = 0.05) {
-        self.dispatcher = dispatcher; self.sender = sender; self.logger = logger; self.idle = idle
+    public init(dispatcher: WebhookDispatcher, sender: WebhookSender, eventTriggers: (@Sendable () async throws -> Int)? = nil,
+                logger: Logger, idle: TimeInterval = 0.05) {
+        self.dispatcher = dispatcher; self.sender = sender; self.eventTriggers = eventTriggers; self.logger = logger; self.idle = idle
     }
 
     /// One dispatch and one sending pass (tests and `cron run-once`); true when anything happened.
     @discardableResult
     public func runOnce() async throws -> Bool {
         let d = try await dispatcher.dispatch()
+        var started = 0
+        if let eventTriggers {
+            // A failing trigger pass must not hold up webhook delivery; the cursor keeps its place.
+            do { started = try await eventTriggers() } catch { logger.warning("event trigger pass failed; retrying", metadata: ["error": "\(error)"]) }
+        }
         let n = try await sender.sendDue()
-        return d.events > 0 || n > 0
+        return d.events > 0 || n > 0 || started > 0
     }
 
     public func run() async throws {
@@ -55,8 +64,10 @@ extension Services {
     }
 
     public func makeWebhookService(workerID: String) -> WebhookDeliveryService {
-        WebhookDeliveryService(dispatcher: WebhookDispatcher(db: db, store: webhooks.store, events: outbox.store, clock: clock),
-                               sender: makeWebhookSender(holder: workerID), logger: logger)
+        let automations = self.automations
+        return WebhookDeliveryService(dispatcher: WebhookDispatcher(db: db, store: webhooks.store, events: outbox.store, clock: clock),
+                                      sender: makeWebhookSender(holder: workerID),
+                                      eventTriggers: { try await automations.dispatchEventsIfNew() }, logger: logger)
     }
 
     static func webhookSender(config: AppConfig, db: any SQLDatabase, outbox: Outbox, workspaces: any WorkspaceStore, endpoints: WebhookEndpoints,

@@ -109,6 +109,42 @@ public struct SQLAutomationStore: AutomationStore {
                                  [.text(name), .int(sequence), .int(now)])
         }
     }
+
+    static let emptiedInput = "{}"
+    static let emptiedSteps = "[]"
+
+    public func pruneRuns(before: Date, limit: Int, in tx: any SQLConnection) async throws -> Int {
+        let finished: Set<String> = [AutomationRunStatus.succeeded.rawValue, AutomationRunStatus.failed.rawValue, AutomationRunStatus.skipped.rawValue]
+        var delete: [Int64] = []
+        var empty: [Int64] = []
+        var after: Int64 = 0
+        // Oldest first by primary key, stopping at the first run that is new enough (no full scan).
+        page: while delete.count + empty.count < limit {
+            let rows = try await tx.query("SELECT id, status, dedupe_key, input, steps_log, created_at FROM automation_runs WHERE id > ? ORDER BY id LIMIT 500",
+                                          [.int(after)])
+            for r in rows {
+                after = try r.int("id")
+                if try r.date("created_at") >= before { break page }
+                guard finished.contains(try r.string("status")) else { continue }
+                if (try r.optionalString("dedupe_key"))?.hasPrefix("ticket:") == true {
+                    if try r.string("input") != Self.emptiedInput || r.string("steps_log") != Self.emptiedSteps { empty.append(after) }
+                } else {
+                    delete.append(after)
+                }
+                if delete.count + empty.count >= limit { break page }
+            }
+            if rows.count < 500 { break }
+        }
+        for chunk in stride(from: 0, to: delete.count, by: 500).map({ Array(delete[$0..<min($0 + 500, delete.count)]) }) {
+            try await tx.execute("DELETE FROM automation_runs WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                                 chunk.map { .int($0) })
+        }
+        for chunk in stride(from: 0, to: empty.count, by: 500).map({ Array(empty[$0..<min($0 + 500, empty.count)]) }) {
+            try await tx.execute("UPDATE automation_runs SET input = ?, steps_log = ? WHERE id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                                 [.text(Self.emptiedInput), .text(Self.emptiedSteps)] + chunk.map { .int($0) })
+        }
+        return delete.count + empty.count
+    }
 }
 
 /// Inbound platform webhook secrets and received event ids over either engine.

@@ -57,6 +57,16 @@ public struct SQLOutboxStore: OutboxStore {
                              [.int(sinceSequence), .int(Int64(max(1, min(limit, 10000))))]).map(Self.decode)
     }
 
+    public func events(_ workspace: WorkspaceID, sequences: [Int64], in conn: any SQLConnection) async throws -> [StoredEvent] {
+        var out: [StoredEvent] = []
+        for chunk in stride(from: 0, to: sequences.count, by: 500).map({ Array(sequences[$0..<min($0 + 500, sequences.count)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            out += try await conn.query("SELECT seq, event_id, workspace_id, type, payload, created_at FROM events WHERE workspace_id = ? AND seq IN (\(marks))",
+                                        [.int(workspace.raw)] + chunk.map { .int($0) }).map(Self.decode)
+        }
+        return out
+    }
+
     public func latestSequence(in conn: any SQLConnection) async throws -> Int64 {
         try await conn.queryFirst("SELECT COALESCE(MAX(seq), 0) AS s FROM events").map { try $0.int("s") } ?? 0
     }

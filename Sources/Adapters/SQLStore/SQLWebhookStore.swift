@@ -137,11 +137,11 @@ public struct SQLWebhookStore: WebhookStore {
                              [.int(workspace.raw), .int(id), .text(holder)])
     }
 
-    public func headDelivery(_ workspace: WorkspaceID, endpoint: Int64, in conn: any SQLConnection) async throws -> WebhookDelivery? {
-        try await conn.queryFirst("""
+    public func pendingDeliveries(_ workspace: WorkspaceID, endpoint: Int64, limit: Int, in conn: any SQLConnection) async throws -> [WebhookDelivery] {
+        try await conn.query("""
             SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE workspace_id = ? AND endpoint_id = ? AND status = 'pending'
-            ORDER BY event_seq LIMIT 1
-            """, [.int(workspace.raw), .int(endpoint)]).map(Self.delivery)
+            ORDER BY event_seq LIMIT ?
+            """, [.int(workspace.raw), .int(endpoint), .int(Int64(max(1, min(limit, 1000))))]).map(Self.delivery)
     }
 
     public func updateDelivery(_ d: WebhookDelivery, in tx: any SQLConnection) async throws {
@@ -166,12 +166,19 @@ public struct SQLWebhookStore: WebhookStore {
         return try await conn.query(sql, binds).map(Self.delivery)
     }
 
-    public func insertAttempt(_ workspace: WorkspaceID, _ a: WebhookAttempt, in tx: any SQLConnection) async throws {
-        try await tx.execute("""
-            INSERT INTO webhook_attempts (workspace_id, delivery_id, endpoint_id, attempt, at, request_headers, request_body, status_code, response_excerpt, error, duration_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.int(workspace.raw), .int(a.deliveryID), .int(a.endpointID), .int(Int64(a.attempt)), SQLValue(a.at), .text(a.requestHeaders),
-                  .text(a.requestBody), SQLValue(a.statusCode.map(Int64.init)), .text(a.responseExcerpt), SQLValue(a.error), .int(Int64(a.durationMillis))])
+    public func insertAttempts(_ workspace: WorkspaceID, _ all: [WebhookAttempt], in tx: any SQLConnection) async throws {
+        for chunk in stride(from: 0, to: all.count, by: 50).map({ Array(all[$0..<min($0 + 50, all.count)]) }) {
+            var binds: [SQLValue] = []
+            for a in chunk {
+                binds += [.int(workspace.raw), .int(a.deliveryID), .int(a.endpointID), .int(Int64(a.attempt)), SQLValue(a.at), .text(a.requestHeaders),
+                          .text(a.requestBody), SQLValue(a.statusCode.map(Int64.init)), .text(a.responseExcerpt), SQLValue(a.error), .int(Int64(a.durationMillis))]
+            }
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            try await tx.execute("""
+                INSERT INTO webhook_attempts (workspace_id, delivery_id, endpoint_id, attempt, at, request_headers, request_body, status_code, response_excerpt, error, duration_ms)
+                VALUES \(values)
+                """, binds)
+        }
     }
 
     public func attempts(_ workspace: WorkspaceID, delivery: Int64, in conn: any SQLConnection) async throws -> [WebhookAttempt] {
@@ -195,5 +202,29 @@ public struct SQLWebhookStore: WebhookStore {
             UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?
             WHERE workspace_id = ? AND endpoint_id = ? AND status IN ('pending', 'failed') AND event_created_at >= ?
             """, [SQLValue(now), .int(workspace.raw), .int(endpoint), SQLValue(since)]).affectedRows
+    }
+
+    public func pruneLog(before: Date, limit: Int, in tx: any SQLConnection) async throws -> Int {
+        // Pages through the oldest rows by primary key (ids grow with creation time) and stops at the
+        // first row that is new enough, so a pass never scans the whole table.
+        var ids: [Int64] = []
+        var after: Int64 = 0
+        page: while ids.count < limit {
+            let rows = try await tx.query("SELECT id, status, created_at FROM webhook_deliveries WHERE id > ? ORDER BY id LIMIT 500", [.int(after)])
+            for r in rows {
+                after = try r.int("id")
+                if try r.date("created_at") >= before { break page }
+                if try r.string("status") != WebhookDeliveryStatus.pending.rawValue { ids.append(after) }
+                if ids.count >= limit { break page }
+            }
+            if rows.count < 500 { break }
+        }
+        guard !ids.isEmpty else { return 0 }
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try await tx.execute("DELETE FROM webhook_attempts WHERE delivery_id IN (\(marks))", chunk.map { .int($0) })
+            try await tx.execute("DELETE FROM webhook_deliveries WHERE id IN (\(marks))", chunk.map { .int($0) })
+        }
+        return ids.count
     }
 }

@@ -103,6 +103,11 @@ public protocol AutomationStore: Sendable {
     /// A durable consumer position in the outbox (0 when never stored).
     func cursor(_ name: String, in conn: any SQLConnection) async throws -> Int64
     func setCursor(_ name: String, to sequence: Int64, in tx: any SQLConnection) async throws
+    /// Installation-wide housekeeping: deletes up to `limit` finished runs created before `before`, oldest
+    /// first. Runs whose dedupe key stands for "done once for this ticket and reply" (`ticket:…`) are kept
+    /// with their input and step log emptied, so pruning never makes a for-each schedule act twice.
+    /// Returns how many runs were deleted or emptied.
+    func pruneRuns(before: Date, limit: Int, in tx: any SQLConnection) async throws -> Int
 }
 
 /// A platform's signing secret for its inbound webhooks (`/connectors.php?slug=stripe`), sealed at rest.

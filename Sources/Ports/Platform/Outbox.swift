@@ -32,5 +32,7 @@ public protocol OutboxStore: Sendable {
     func read(_ workspace: WorkspaceID, since sinceSequence: Int64, limit: Int, types: [String]?, in conn: any SQLConnection) async throws -> [StoredEvent]
     /// System-wide read for the installation's own consumers (webhook dispatch, triggers): every workspace.
     func readAllWorkspaces(since sinceSequence: Int64, limit: Int, in conn: any SQLConnection) async throws -> [StoredEvent]
+    /// The events of one workspace with these sequences (any order; missing ones are left out).
+    func events(_ workspace: WorkspaceID, sequences: [Int64], in conn: any SQLConnection) async throws -> [StoredEvent]
     func latestSequence(in conn: any SQLConnection) async throws -> Int64
 }

@@ -114,17 +114,22 @@ public protocol WebhookStore: Sendable {
     /// Takes the endpoint's send lease until `until` when free or expired; false when another sender holds it.
     func leaseEndpoint(_ workspace: WorkspaceID, id: Int64, holder: String, now: Date, until: Date, in tx: any SQLConnection) async throws -> Bool
     func releaseEndpoint(_ workspace: WorkspaceID, id: Int64, holder: String, in tx: any SQLConnection) async throws
-    /// The endpoint's oldest pending delivery (lowest sequence), due or not.
-    func headDelivery(_ workspace: WorkspaceID, endpoint: Int64, in conn: any SQLConnection) async throws -> WebhookDelivery?
+    /// The endpoint's oldest pending deliveries (lowest sequence first), due or not, at most `limit`.
+    func pendingDeliveries(_ workspace: WorkspaceID, endpoint: Int64, limit: Int, in conn: any SQLConnection) async throws -> [WebhookDelivery]
     func updateDelivery(_ d: WebhookDelivery, in tx: any SQLConnection) async throws
     func delivery(_ workspace: WorkspaceID, id: Int64, in conn: any SQLConnection) async throws -> WebhookDelivery?
     /// Newest first.
     func deliveries(_ workspace: WorkspaceID, endpoint: Int64, status: WebhookDeliveryStatus?, limit: Int, in conn: any SQLConnection) async throws -> [WebhookDelivery]
-    func insertAttempt(_ workspace: WorkspaceID, _ a: WebhookAttempt, in tx: any SQLConnection) async throws
+    /// Several attempts in one statement (the sender records a run of deliveries at once).
+    func insertAttempts(_ workspace: WorkspaceID, _ a: [WebhookAttempt], in tx: any SQLConnection) async throws
     /// Newest first.
     func attempts(_ workspace: WorkspaceID, delivery: Int64, in conn: any SQLConnection) async throws -> [WebhookAttempt]
     /// Re-enabling: the endpoint's undelivered (pending or failed) deliveries of events created at or
     /// after `since` become pending with a fresh attempt budget, due at `now`; pending ones of older
     /// events are marked failed ("skipped"). Returns how many will be sent.
     func replay(_ workspace: WorkspaceID, endpoint: Int64, since: Date, now: Date, in tx: any SQLConnection) async throws -> Int
+    /// Installation-wide housekeeping: deletes up to `limit` delivered or given-up deliveries created
+    /// before `before`, with their attempts, oldest first. Pending deliveries are kept whatever their age.
+    /// Returns how many deliveries were deleted (fewer than `limit`: nothing older is left).
+    func pruneLog(before: Date, limit: Int, in tx: any SQLConnection) async throws -> Int
 }

@@ -110,15 +110,21 @@ extension AdminRoutes {
         let status = request.uri.queryParameters.get("status").flatMap(WebhookDeliveryStatus.init(rawValue:))
         let deliveries = try await services.webhooks.deliveries(site.id, endpoint: id, status: status, limit: 200)
         let selected = request.uri.queryParameters.get("delivery").flatMap { Int64($0) }
+        // Optional values are left out rather than set to "": the template's sections show only what is there.
         m["deliveries"] = deliveries.map { d -> [String: Any] in
-            ["did": d.id, "seq": d.eventSequence, "event": d.eventType, "eventID": d.eventID, "status": d.status.rawValue, "attempts": d.attempts,
-             "code": d.lastStatusCode.map { String($0) } ?? "", "error": d.lastError ?? "", "created": WebhookSigning.timestamp(d.eventCreatedAt),
-             "next": d.status == .pending ? WebhookSigning.timestamp(d.nextAttemptAt) : "", "selected": d.id == selected]
+            var row: [String: Any] = ["did": d.id, "seq": d.eventSequence, "event": d.eventType, "eventID": d.eventID, "status": d.status.rawValue,
+                                      "attempts": d.attempts, "code": d.lastStatusCode.map { String($0) } ?? "",
+                                      "created": WebhookSigning.timestamp(d.eventCreatedAt), "selected": d.id == selected]
+            if let error = d.lastError, !error.isEmpty { row["error"] = error }
+            if d.status == .pending { row["next"] = WebhookSigning.timestamp(d.nextAttemptAt) }
+            return row
         }
         if let selected {
             m["attempts"] = try await services.webhooks.attempts(site.id, delivery: selected).map { a -> [String: Any] in
-                ["n": a.attempt, "at": WebhookSigning.timestamp(a.at), "code": a.statusCode.map { String($0) } ?? "no answer", "error": a.error ?? "",
-                 "headers": a.requestHeaders, "body": a.requestBody, "excerpt": a.responseExcerpt, "ms": a.durationMillis]
+                var card: [String: Any] = ["n": a.attempt, "at": WebhookSigning.timestamp(a.at), "code": a.statusCode.map { String($0) } ?? "no answer",
+                                           "headers": a.requestHeaders, "body": a.requestBody, "excerpt": a.responseExcerpt, "ms": a.durationMillis]
+                if let error = a.error, !error.isEmpty { card["error"] = error }
+                return card
             }
             m["selected"] = selected
         }

@@ -10,14 +10,16 @@ import Ports
 /// `opsiq-bench webhooks`: signed deliveries a second through the whole pipeline (outbox, dispatcher,
 /// delivery rows, signing, libcurl with the SSRF guard, attempt log) to a local receiver, beside plain
 /// unsigned POSTs from the same client in the same process; then the outbox-to-delivery lag at a
-/// steady 200 events a second. Embedded SQLite (the worker's own database work is part of the cost).
+/// steady 200 events a second, on embedded SQLite or MariaDB (the worker's own database work is part of the cost).
 struct WebhookBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "webhooks", abstract: "Outbound webhook throughput and lag (SQLite, local receiver).")
+    static let configuration = CommandConfiguration(commandName: "webhooks", abstract: "Outbound webhook throughput and lag (SQLite or MariaDB, local receiver).")
     @Option(help: "Events in the throughput run.") var events: Int = 6000
     @Option(help: "Endpoints (deliveries to different endpoints run side by side; order is kept within each).") var endpoints: Int = 16
     @Option(help: "Seconds of the steady-rate lag run.") var lagSeconds: Int = 10
     @Option(help: "Events a second in the lag run.") var rate: Int = 200
     @Option(help: "Append the results as Markdown to this file.") var out: String?
+    @Option(help: "sqlite (default) or mariadb (a database is created on the server at --mariadb-url or $OPSIQ_BENCH_MARIADB_URL).") var engine: String = "sqlite"
+    @Option(help: "MariaDB URL of a server the bench may create a database on (default: $OPSIQ_BENCH_MARIADB_URL).") var mariadbURL: String?
 
     func run() async throws {
         var logger = Logger(label: "bench")
@@ -28,8 +30,34 @@ struct WebhookBench: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-wh-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let env = ["OPSIQ_DATA_DIR": dir.path, "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32),
+        var env = ["OPSIQ_DATA_DIR": dir.path, "OPSIQ_MASTER_KEY": String(repeating: "ab", count: 32),
                    "OPSIQ_OUTBOUND_ALLOW": "127.0.0.0/8", "OPSIQ_OUTBOUND_ALLOW_HTTP": "true"]
+        var dropMaria: (() async -> Void)? = nil
+        switch engine {
+        case "sqlite": break
+        case "mariadb":
+            guard let url = mariadbURL ?? ProcessInfo.processInfo.environment["OPSIQ_BENCH_MARIADB_URL"], !url.isEmpty else {
+                throw ValidationError("--engine mariadb needs --mariadb-url or OPSIQ_BENCH_MARIADB_URL (make bench-webhooks starts a private server)")
+            }
+            var admin = try MariaDBConfig.parse(url: url)
+            admin.poolSize = 1
+            let adminDB = MariaDBDatabase(config: admin, logger: logger)
+            let name = "opsiq_whbench_\(Int(Date().timeIntervalSince1970))"
+            _ = try await adminDB.write { try await $0.execute("CREATE DATABASE \(name) CHARACTER SET utf8mb4") }
+            guard let slash = url.range(of: "/", options: .backwards), url[..<slash.lowerBound].contains("@") else {
+                throw ValidationError("--mariadb-url must name a database: mariadb://user:password@host:port/database")
+            }
+            var dbURL = String(url[..<slash.upperBound]) + name
+            if let q = url[slash.upperBound...].firstIndex(of: "?") { dbURL += String(url[q...]) }
+            env["OPSIQ_DATABASE_URL"] = dbURL
+            env["OPSIQ_DB_POOL_SIZE"] = "8"
+            dropMaria = {
+                _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+                await adminDB.shutdown()
+            }
+        default:
+            throw ValidationError("--engine must be sqlite or mariadb")
+        }
         let s = try Services.build(config: try AppConfig.load(environment: env), logger: logger)
         try await s.migrations.migrate()
         _ = try await s.setup.createOwner(.init(email: "owner@example.com", name: "Owner", password: "correct horse battery"))
@@ -110,11 +138,13 @@ struct WebhookBench: AsyncParsableCommand {
         lags.sort()
         func pct(_ p: Double) -> Double { lags.isEmpty ? .nan : lags[min(lags.count - 1, Int(Double(lags.count) * p))] * 1000 }
         await s.db.shutdown()
+        await dropMaria?()
+        let engineName = engine == "mariadb" ? "MariaDB (private server, pool of 8)" : "embedded SQLite"
 
         let text = """
         ## Outbound webhooks (`opsiq-bench webhooks`, `make bench-webhooks`)
 
-        Run \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores, embedded SQLite, a local receiver
+        Run \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(engineName), a local receiver
         (8 threads, `200 OK`), \(endpoints) endpoints side by side (order kept within each), a new connection per request (the SSRF guard pins each one).
 
         | Measure | Result | Ratio to baseline |

@@ -91,6 +91,17 @@ extension Automations {
         return .object(o)
     }
 
+    /// The worker's tight outbox loop calls this every pass, so an event trigger starts its run within
+    /// a fraction of a second; an idle outbox costs one small read. (The minute job stays as a backstop.)
+    @discardableResult
+    public func dispatchEventsIfNew() async throws -> Int {
+        let (cursor, latest) = try await db.read { conn in
+            (try await store.cursor(Self.cursorName, in: conn), try await outbox.store.latestSequence(in: conn))
+        }
+        guard latest > cursor else { return 0 }
+        return try await dispatchEvents()
+    }
+
     /// One pass of the event trigger: reads the outbox after the durable cursor, starts a run for each
     /// (automation, event) that matches, and moves the cursor in the same transaction. A pass that fails
     /// commits nothing and the next one reads the same events again (at least once; runs are deduplicated

@@ -28,6 +28,9 @@ public struct WebhookSender: Sendable {
     public var concurrency = 16
     /// Deliveries one endpoint gets per pass before others have their turn.
     public var perEndpointPerPass = 200
+    /// Deliveries of one endpoint sent before their results are written in one transaction. A sender
+    /// that dies mid-run sends at most these again (same `event_id`), so receivers deduplicate.
+    public var recordEvery = 50
     public static let excerptLength = 512
 
     public init(db: any SQLDatabase, store: any WebhookStore, outbox: Outbox, workspaces: any WorkspaceStore, endpoints: WebhookEndpoints,
@@ -85,37 +88,62 @@ public struct WebhookSender: Sendable {
         var attempts = 0
         guard let site = try await db.read({ try await workspaces.find(ws, in: $0) }) else { return 0 }
         while attempts < perEndpointPerPass {
-            let state = try await db.read { conn -> (WebhookEndpoint?, WebhookDelivery?) in
-                (try await store.endpoint(ws, id: id, in: conn), try await store.headDelivery(ws, endpoint: id, in: conn))
+            let want = min(recordEvery, perEndpointPerPass - attempts)
+            let state = try await db.read { conn -> (WebhookEndpoint?, [WebhookDelivery], [Int64: StoredEvent]) in
+                let endpoint = try await store.endpoint(ws, id: id, in: conn)
+                let heads = try await store.pendingDeliveries(ws, endpoint: id, limit: want, in: conn)
+                let events = try await outbox.store.events(ws, sequences: heads.map(\.eventSequence), in: conn)
+                return (endpoint, heads, Dictionary(events.map { ($0.sequence, $0) }, uniquingKeysWith: { a, _ in a }))
             }
-            guard let endpoint = state.0, endpoint.enabled, let head = state.1,
-                  head.nextAttemptAt.epochMillis <= clock.now().epochMillis else { break }  // stored times are whole milliseconds
-            attempts += 1
-            guard try await attempt(head, endpoint: endpoint, siteKey: site.siteKey) else { break }
-            if attempts % 20 == 0 {
-                let t = clock.now()
-                _ = try await db.transaction { try await store.leaseEndpoint(ws, id: id, holder: holder, now: t, until: t.addingTimeInterval(lease), in: $0) }
+            guard let endpoint = state.0, endpoint.enabled, !state.1.isEmpty else { break }
+            var run: [Attempted] = []
+            var blocked = false
+            for head in state.1 {
+                guard head.nextAttemptAt.epochMillis <= clock.now().epochMillis else { blocked = true; break }  // stored times are whole milliseconds
+                attempts += 1
+                let done = await attempt(head, endpoint: endpoint, siteKey: site.siteKey, event: state.2[head.eventSequence])
+                run.append(done)
+                if !done.sendNext { blocked = true; break }
             }
+            try await record(run, endpoint: endpoint)
+            if blocked || state.1.count < want { break }
         }
         return attempts
     }
 
-    /// One attempt at one delivery, recorded with its outcome. True on a 2xx.
-    func attempt(_ d: WebhookDelivery, endpoint: WebhookEndpoint, siteKey: String) async throws -> Bool {
-        let ws = d.workspaceID
-        let event = try await db.read { try await outbox.store.read(ws, since: d.eventSequence - 1, limit: 1, types: nil, in: $0) }.first
+    /// The outcome of one attempt, not yet written.
+    struct Attempted: Sendable {
+        var delivery: WebhookDelivery
+        var record: WebhookAttempt?
+        var success: Bool
+        var disableReason: String?
+        /// The endpoint's next delivery may go (this one was delivered or given up for good).
+        var sendNext: Bool
+    }
+
+    /// One attempt at one delivery, returned for `record`. Sending stops at the first one that is not a 2xx.
+    func attempt(_ d: WebhookDelivery, endpoint: WebhookEndpoint, siteKey: String, event: StoredEvent?) async -> Attempted {
         let sentAt = clock.now()
         var delivery = d
         delivery.attempts += 1
         guard let event, event.sequence == d.eventSequence else {
             delivery.status = .failed
             delivery.lastError = "the event is no longer in the outbox"
-            try await db.transaction { try await store.updateDelivery(delivery, in: $0) }
-            return true  // nothing to send; the next one may go
+            return Attempted(delivery: delivery, record: nil, success: false, disableReason: nil, sendNext: true)  // nothing to send; the next one may go
         }
-        let body = try WebhookSigning.body(eventID: event.eventID, type: event.type, createdAt: event.createdAt, siteKey: siteKey, payload: event.payload)
-        let headers = WebhookSigning.headers(eventID: event.eventID, sentAt: sentAt, body: body,
+        let body: [UInt8]
+        let headers: [(String, String)]
+        do {
+            body = try WebhookSigning.body(eventID: event.eventID, type: event.type, createdAt: event.createdAt, siteKey: siteKey, payload: event.payload)
+            headers = WebhookSigning.headers(eventID: event.eventID, sentAt: sentAt, body: body,
                                              secrets: try endpoints.signingSecrets(endpoint, now: sentAt), digests: digests)
+        } catch {
+            // A payload or secret that cannot be used is not the receiver's failure: kept pending, tried again later.
+            delivery.attempts = d.attempts
+            delivery.nextAttemptAt = sentAt.addingTimeInterval(schedule.delays.first ?? 5)
+            delivery.lastError = "could not be signed: \(error)"
+            return Attempted(delivery: delivery, record: nil, success: false, disableReason: nil, sendNext: false)
+        }
         let outcome = await send(OutboundRequest(method: "POST", url: endpoint.url, headers: headers, body: body,
                                                  timeout: endpoints.settings.timeout, maxResponseBytes: endpoints.settings.maxResponseBytes))
         let now = clock.now()
@@ -141,31 +169,42 @@ public struct WebhookSender: Sendable {
                                     requestHeaders: headers.map { "\($0.0): \($0.1)" }.joined(separator: "\n"),
                                     requestBody: String(decoding: body, as: UTF8.self), statusCode: outcome.status,
                                     responseExcerpt: outcome.excerpt, error: outcome.error, durationMillis: Int(now.timeIntervalSince(sentAt) * 1000))
+        return Attempted(delivery: delivery, record: record, success: outcome.success, disableReason: disableReason, sendNext: outcome.success)
+    }
+
+    /// Writes a run of attempts in one transaction: the attempt log, the deliveries, the endpoint's
+    /// failure count (and disabling), and a renewed lease. Only the run's last attempt can be a failure.
+    func record(_ run: [Attempted], endpoint: WebhookEndpoint) async throws {
+        guard !run.isEmpty else { return }
+        let ws = endpoint.workspaceID
         let limit = endpoints.settings.disableAfterFailures
+        let now = clock.now()
+        let counted = run.filter { $0.record != nil }
         try await db.transaction { tx in
-            try await store.insertAttempt(ws, record, in: tx)
-            try await store.updateDelivery(delivery, in: tx)
-            guard var e = try await store.endpoint(ws, id: endpoint.id, in: tx) else { return }
-            let failures = outcome.success ? 0 : e.consecutiveFailures + 1
-            if failures != e.consecutiveFailures || disableReason != nil || (!outcome.success && failures >= limit) {
-                e.consecutiveFailures = failures
-                if disableReason == nil && failures >= limit { disableReason = "\(failures) consecutive failed deliveries" }
-                if let reason = disableReason, e.enabled {
-                    e.enabled = false
-                    e.disabledAt = now
-                    e.disabledReason = reason
-                    try await outbox.publish("webhook.endpoint_disabled", workspace: ws, payload: [
-                        "endpoint_id": .int(e.id), "url": .string(e.url), "reason": .string(reason),
-                        "disabled_at": .string(WebhookSigning.timestamp(now)), "consecutive_failures": .int(Int64(failures)),
-                    ], in: tx)
-                    try await notices.notify(e, reason: reason, now: now, in: tx)
-                    log.warning("webhook endpoint disabled", ["endpoint_id": String(e.id), "reason": reason])
-                }
-                e.updatedAt = now
-                try await store.updateEndpoint(e, in: tx)
+            try await store.insertAttempts(ws, counted.compactMap(\.record), in: tx)
+            for a in run { try await store.updateDelivery(a.delivery, in: tx) }
+            _ = try await store.leaseEndpoint(ws, id: endpoint.id, holder: holder, now: now, until: now.addingTimeInterval(lease), in: tx)
+            guard let last = counted.last, var e = try await store.endpoint(ws, id: endpoint.id, in: tx) else { return }
+            var failures = counted.contains(where: \.success) ? 0 : e.consecutiveFailures
+            if !last.success { failures += 1 }
+            var disableReason = last.disableReason
+            guard failures != e.consecutiveFailures || disableReason != nil || (!last.success && failures >= limit) else { return }
+            e.consecutiveFailures = failures
+            if disableReason == nil && !last.success && failures >= limit { disableReason = "\(failures) consecutive failed deliveries" }
+            if let reason = disableReason, e.enabled {
+                e.enabled = false
+                e.disabledAt = now
+                e.disabledReason = reason
+                try await outbox.publish("webhook.endpoint_disabled", workspace: ws, payload: [
+                    "endpoint_id": .int(e.id), "url": .string(e.url), "reason": .string(reason),
+                    "disabled_at": .string(WebhookSigning.timestamp(now)), "consecutive_failures": .int(Int64(failures)),
+                ], in: tx)
+                try await notices.notify(e, reason: reason, now: now, in: tx)
+                log.warning("webhook endpoint disabled", ["endpoint_id": String(e.id), "reason": reason])
             }
+            e.updatedAt = now
+            try await store.updateEndpoint(e, in: tx)
         }
-        return outcome.success
     }
 
     struct Outcome: Sendable {
