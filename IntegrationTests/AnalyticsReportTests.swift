@@ -275,6 +275,37 @@ import Testing
             let firstSeen = Dictionary(raw.map { ($0.visitorKey, $0.ts) }, uniquingKeysWith: min)
             #expect(fresh.total == raw.filter { $0.ts >= recent && firstSeen[$0.visitorKey]! >= recent }.count)
 
+            // Unfiltered totals come from the hourly `log` rollups plus the partial hours at both ends: the same
+            // as counting the rows, bots included, for ranges with and without partial hours.
+            func rawCount(_ a: Date, _ b: Date) -> Int { raw.filter { $0.ts >= a && $0.ts < b }.count }
+            let ranges: [(Date, Date)] = [(from, to), (Self.now.addingTimeInterval(-2 * 86400 - 1234), Self.now.addingTimeInterval(-777)),
+                                          (t0.addingTimeInterval(-1800), t0.addingTimeInterval(1800)), (t0.addingTimeInterval(-5), t0.addingTimeInterval(5)),
+                                          (Self.now.addingTimeInterval(-3 * 86400), Self.now.addingTimeInterval(-3 * 86400 + 7200))]
+            for (a, b) in ranges {
+                let got = try await lists.visits(Self.ws, from: a, to: b, filter: VisitFilter(), limit: 1, offset: 0).total
+                #expect(got == rawCount(a, b), "\(a) ..< \(b)")
+            }
+            // The migration's backfill writes the same hourly counts as ingest did.
+            let ingestCounts = try await t.db.read { try await $0.query("SELECT workspace_id, hour, pageviews FROM tracking_rollups WHERE dim = 'log' ORDER BY workspace_id, hour") }
+                .map { [try $0.int("workspace_id"), try $0.int("hour"), try $0.int("pageviews")] }
+            let dialect = t.db.dialect
+            try await t.db.transaction { tx in
+                try await tx.execute("DELETE FROM tracking_rollups WHERE dim = 'log'")
+                for sql in allMigrations.first(where: { $0.version == 25 })!.statements(DDL(dialect)) { try await tx.execute(sql) }
+            }
+            let backfilled = try await t.db.read { try await $0.query("SELECT workspace_id, hour, pageviews FROM tracking_rollups WHERE dim = 'log' ORDER BY workspace_id, hour") }
+                .map { [try $0.int("workspace_id"), try $0.int("hour"), try $0.int("pageviews")] }
+            #expect(backfilled == ingestCounts && !ingestCounts.isEmpty)
+            // And the total really is read from them (not recounted): a whole hour's count moved by 1,000 shows.
+            let before = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(), limit: 1, offset: 0).total
+            let hours = ingestCounts.filter { $0[0] == Self.ws.raw }.map { $0[1] }
+            let anHour = hours[hours.count / 2]  // a whole hour inside the range (the oldest one is counted from the rows)
+            try await t.db.transaction { try await $0.execute("UPDATE tracking_rollups SET pageviews = pageviews + 1000 WHERE dim = 'log' AND workspace_id = ? AND hour = ?",
+                                                              [.int(Self.ws.raw), .int(anHour)]) }
+            #expect(try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(), limit: 1, offset: 0).total == before + 1000)
+            try await t.db.transaction { try await $0.execute("UPDATE tracking_rollups SET pageviews = pageviews - 1000 WHERE dim = 'log' AND workspace_id = ? AND hour = ?",
+                                                              [.int(Self.ws.raw), .int(anHour)]) }
+
             // Sessions: filters, the customer's checkout visit, and its events in order.
             let all = try await lists.sessions(Self.ws, from: from, to: to, filter: SessionFilter(), limit: 100_000, offset: 0)
             #expect(all.total == all.rows.count && all.rows.allSatisfy { !$0.isBot })
@@ -306,6 +337,14 @@ import Testing
             let events = try await lists.sessionEvents(Self.ws, session: found.rows[0].id, limit: 100)
             #expect(events.map(\.eventUID) == ["c1", "c2", "c3"])
             #expect(try await lists.session(WorkspaceID(2), id: found.rows[0].id) == nil, "another site cannot open it")
+            // After retention deleted old page views, a range reaching back before them is counted from the rows.
+            let cutoff = Self.now.addingTimeInterval(-2 * 86400 - 1800)
+            while try await SQLTrackingMaintenance(db: t.db).deleteEvents(Self.ws, before: cutoff, batch: 1000) > 0 {}
+            let kept = raw.filter { $0.ts >= cutoff }
+            #expect(try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(), limit: 1, offset: 0).total == kept.filter { $0.ts < to }.count)
+            let inside = (cutoff.addingTimeInterval(5400), to)
+            #expect(try await lists.visits(Self.ws, from: inside.0, to: inside.1, filter: VisitFilter(), limit: 1, offset: 0).total
+                    == kept.filter { $0.ts >= inside.0 && $0.ts < inside.1 }.count)
         }
     }
 }

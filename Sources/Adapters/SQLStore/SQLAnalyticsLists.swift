@@ -27,8 +27,14 @@ public struct SQLAnalyticsLists: AnalyticsLists {
         let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
         // The count joins visitors only when a condition reads them (one page view has at most one visitor row).
         let countBase = filter.newOnly || !q.isEmpty ? base : "FROM tracking_events e WHERE " + conds.joined(separator: " AND ")
+        let unfiltered = filter.ip.isEmpty && filter.source.isEmpty && filter.device.isEmpty && !filter.newOnly && q.isEmpty
         return try await db.read { conn in
-            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + countBase, binds)?.int("n") ?? 0)
+            let total: Int
+            if unfiltered, let n = try await Self.visitCountFromRollups(conn, workspace.raw, from: from, to: to) {
+                total = n
+            } else {
+                total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + countBase, binds)?.int("n") ?? 0)
+            }
             let rows = try await conn.query("SELECT e.id, e.session_id, e.visitor_key, e.ts, e.ip, e.country, e.city, e.url, e.path, e.referrer, e.source, e.device, e.browser, e.is_bot, v.email, v.name "
                                             + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?", binds + [.int(Int64(limit)), .int(Int64(offset))]).map {
                 VisitRow(id: try $0.int("id"), sessionID: try $0.optionalInt("session_id"), visitorKey: try $0.string("visitor_key"), at: try $0.date("ts"), ip: try $0.string("ip"),
@@ -38,6 +44,26 @@ public struct SQLAnalyticsLists: AnalyticsLists {
             }
             return (rows, total)
         }
+    }
+
+    /// Page views in [from, to) without a filter: the hourly `log` rollups for the whole hours, an index count
+    /// for the rest. Retention deletes old page views but not their rollups, so the rollups are read only from
+    /// the hour after the oldest page view still stored; the hour before that, if in the range, is counted
+    /// from the index too (it holds at most an hour of rows). Nil when the range has no whole hour to sum.
+    static func visitCountFromRollups(_ conn: any SQLConnection, _ ws: Int64, from: Date, to: Date) async throws -> Int? {
+        let hourMs: Int64 = 3_600_000
+        let f = from.epochMillis, t = to.epochMillis
+        guard let oldest = try await conn.queryFirst("SELECT MIN(ts) AS m FROM tracking_events WHERE workspace_id = ? AND type = 'pageview'",
+                                                     [.int(ws)])?.optionalInt("m") else { return 0 }
+        let h0 = max((f + hourMs - 1) / hourMs * hourMs, oldest / hourMs * hourMs + hourMs)  // first whole, intact hour
+        let h1 = t / hourMs * hourMs                                                        // end of the last whole hour
+        guard h1 > h0 else { return nil }
+        let whole = try await conn.queryFirst("SELECT SUM(pageviews) AS n FROM tracking_rollups WHERE workspace_id = ? AND dim = ? AND value = '' AND hour >= ? AND hour < ?",
+                                              [.int(ws), .text(SQLTrackingStore.visitLogDimension), .int(h0), .int(h1)])?.optionalInt("n") ?? 0
+        let edges = try await conn.queryFirst("""
+            SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'pageview' AND ((ts >= ? AND ts < ?) OR (ts >= ? AND ts < ?))
+            """, [.int(ws), .int(f), .int(h0), .int(h1), .int(t)])?.int("n") ?? 0
+        return Int(whole + edges)
     }
 
     static let sessionColumns = """

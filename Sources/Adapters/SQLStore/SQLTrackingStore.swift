@@ -130,8 +130,12 @@ public struct SQLTrackingStore: TrackingStore {
         }
     }
 
+    /// The rollup dimension holding page views per hour with bots (value ''), for the Visitor log's total.
+    public static let visitLogDimension = "log"
+
     /// Hourly rollups by page, source, country, device and browser (bots left out): events, page views and
     /// engaged time by the hour of each event; sessions by the hour they started, on their entry page.
+    /// Plus every page view, bots included, under `visitLogDimension` (the Visitor log's count).
     /// One upsert per 300 rows in sorted order, so concurrent writers queue on a hot row instead of deadlocking.
     func upsertRollups(_ events: [TrackedEvent], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)], in tx: any SQLConnection) async throws {
         struct Key: Hashable { var ws: Int64, hour: Int64, dim: String, value: String }
@@ -139,6 +143,12 @@ public struct SQLTrackingStore: TrackingStore {
         var sums: [Key: Sum] = [:]
         func dims(_ e: TrackedEvent, page: String) -> [(String, String)] {
             [("page", page), ("source", e.source), ("country", e.country), ("device", e.device), ("browser", e.browser)]
+        }
+        for e in events where e.type == "pageview" {
+            // The Visitor log's hourly count (bots included, as the log lists them).
+            let k = Key(ws: e.workspaceID.raw, hour: e.ts.epochMillis / 3_600_000 * 3_600_000, dim: Self.visitLogDimension, value: "")
+            sums[k, default: Sum()].pageviews += 1
+            sums[k, default: Sum()].events += 1
         }
         for e in events where !e.isBot {
             let hour = e.ts.epochMillis / 3_600_000 * 3_600_000

@@ -112,4 +112,5 @@ public let allMigrations: [Migration] = [
     migration0021MessageHTML,
     migration0023DailyVisitorRollups,
     migration0024VisitLogIndex,
+    migration0025VisitLogCounts,
 ]
