@@ -1,4 +1,5 @@
 import Adapters
+import Composition
 import Domain
 import Foundation
 import Ports
@@ -114,6 +115,57 @@ import Testing
             let kolkata = try await Self.figures(analytics)
             _ = try await t.db.write { try await $0.execute("DELETE FROM tracking_rollup_zones WHERE workspace_id = 1") }
             #expect(try await Self.figures(analytics) == kolkata)
+        }
+    }
+
+    /// Changing a site's time zone: the worker's `analytics.rollups.rezone` job (every 10 minutes) recounts its
+    /// daily rollups in the new zone, after which the Dashboard reads them again, with the raw sessions' figures.
+    @Test(arguments: Engine.all)
+    func theRezoneJobRecountsTheRollupsAfterATimeZoneChange(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let f = try await AccessFixture.make(t)
+            let ws = f.siteA.id
+            let store = SQLTrackingStore(db: t.db)
+            let rules = SessionRules(timeout: 30 * 60, conversionEvents: [AnalyticsSeed.conversionEvent], timeZone: "UTC")
+            var gen = AnalyticsSeed(.init(workspace: ws, events: 3000, days: 10, end: f.clock.now(), seed: 5, timeZone: TimeZone(identifier: "UTC")!))
+            while let part = gen.next(size: 500) { _ = try await store.insert(part, rules: rules) }
+            let maintenance = SQLTrackingMaintenance(db: t.db)
+            #expect(try await maintenance.rollupZone(ws) == TimeZone(identifier: "UTC")!.identifier)  // "GMT" on Linux
+            func figures() async throws -> [String] {
+                var out: [String] = []
+                for preset in ["today", "yesterday", "last_7_days", "this_month"] {
+                    let range = try await f.services.analytics.range(ws, preset: preset)
+                    let s = try await f.services.analytics.reports.summary(ws, from: range.start, to: range.end)
+                    out.append("\(preset): \(s.sessions) \(s.bounces) \(s.visitors) \(s.newVisitors)")
+                }
+                return out
+            }
+            _ = try await f.invoke("settings.set", as: try await f.actor(f.owner), site: f.siteA, ["name": .string("timezone"), "value": .string("Asia/Kolkata")])
+            let rawKolkata = try await figures()  // the rollups are in UTC: these are counted from raw sessions
+            func rezone() async throws {
+                _ = try await t.db.transaction { try await f.services.jobs.enqueue(NewJob(kind: Maintenance.rezoneKind, payload: "{}"), now: f.clock.now(), in: $0) }
+                try await f.work()
+            }
+            try await rezone()
+            #expect(try await maintenance.rollupZone(ws) == "Asia/Kolkata")
+            #expect(try await figures() == rawKolkata)
+            #expect(rawKolkata.contains { $0.hasPrefix("last_7_days: ") && !$0.hasSuffix(" 0 0") })
+            // Read from the rollups now: moving one day's count shows in the figures.
+            _ = try await t.db.write { try await $0.execute("UPDATE tracking_day_sessions SET sessions = sessions + 1000 WHERE workspace_id = ?", [.int(ws.raw)]) }
+            #expect(try await figures() != rawKolkata)
+            _ = try await t.db.write { try await $0.execute("UPDATE tracking_day_sessions SET sessions = sessions - 1000 WHERE workspace_id = ?", [.int(ws.raw)]) }
+            // Nothing to do when the zone has not changed: the rows stay as they are.
+            let before = try await Self.snapshotOf(t.db, ws)
+            try await rezone()
+            #expect(try await Self.snapshotOf(t.db, ws) == before)
+        }
+    }
+
+    static func snapshotOf(_ db: any SQLDatabase, _ ws: WorkspaceID) async throws -> [String] {
+        try await db.read { c in
+            try await c.query("SELECT day, sessions, bounces FROM tracking_day_sessions WHERE workspace_id = ? ORDER BY day", [.int(ws.raw)]).map {
+                "\(try $0.int("day")) \(try $0.int("sessions")) \(try $0.int("bounces"))"
+            }
         }
     }
 

@@ -262,6 +262,21 @@ public struct Services: Sendable {
         Maintenance.register(into: &h, services: self)
         let retention = RetentionTask(db: db, workspaces: workspaces, settings: settings, maintenance: trackingMaintenance, clock: clock)
         h.register(RetentionTask.jobKind) { _ in try await retention.run() }
+        // After a site's time zone changed, its daily rollups are recounted in the new zone (until then the
+        // reports read raw sessions: right, but slower).
+        let rollups = SQLTrackingMaintenance(db: db)
+        let settings = self.settings
+        let workspaces = self.workspaces
+        let db = self.db
+        let log = self.logger
+        h.register(Maintenance.rezoneKind) { _ in
+            for ws in try await db.read({ try await workspaces.all(in: $0) }) {
+                let id = try await settings.value("timezone", workspace: ws.id)?.stringValue ?? "UTC"
+                guard let zone = TimeZone(identifier: id), let stored = try await rollups.rollupZone(ws.id), stored != zone.identifier else { continue }
+                log.info("recounting daily analytics rollups in the site's new time zone", metadata: ["site": "\(ws.siteKey)", "from": "\(stored)", "to": "\(zone.identifier)"])
+                try await rollups.rebuildDailyRollups(ws.id, zone: zone)
+            }
+        }
         let slaCheck = TicketSLACheck(db: db, workspaces: workspaces, store: tickets.store, outbox: outbox, clock: clock, departments: departments, audit: audit)
         h.register(TicketSLACheck.jobKind) { _ in try await slaCheck.run() }
         enrichment.register(into: &h)
@@ -347,11 +362,15 @@ public struct Services: Sendable {
 /// delivery and automation run logs past OPSIQ_DELIVERY_LOG_DAYS.
 public enum Maintenance {
     public static let pruneKind = "platform.prune"
+    public static let rezoneKind = "analytics.rollups.rezone"
 
     public static func periodicTasks() -> [PeriodicTask] {
         [
             PeriodicTask(name: "platform.prune", schedule: try! CronExpression("17 * * * *")) { tick in
                 NewJob(kind: pruneKind, payload: "{}", queue: "default", uniqueKey: "platform.prune")
+            },
+            PeriodicTask(name: rezoneKind, schedule: try! CronExpression("*/10 * * * *")) { _ in
+                NewJob(kind: rezoneKind, payload: "{}", queue: "default", uniqueKey: rezoneKind)
             },
             PeriodicTask(name: "analytics.retention", schedule: try! CronExpression("41 3 * * *")) { _ in
                 NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")

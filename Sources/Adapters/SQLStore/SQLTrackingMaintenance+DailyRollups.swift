@@ -2,6 +2,11 @@ import Foundation
 import Ports
 
 extension SQLTrackingMaintenance {
+    /// The time zone a site's daily rollups are kept in (nil before its first stored session).
+    public func rollupZone(_ workspace: WorkspaceID) async throws -> String? {
+        try await db.read { try await $0.queryFirst("SELECT zone FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(workspace.raw)])?.string("zone") }
+    }
+
     /// Recounts a site's daily rollups (migration 23) from its stored sessions in `zone`, in one transaction, and
     /// makes `zone` the one they are kept in: for data stored before the rollups existed, or after the site's time
     /// zone changed (until then reports in the new zone read the raw sessions). Run it when the site is quiet:
