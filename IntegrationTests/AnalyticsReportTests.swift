@@ -337,6 +337,20 @@ import Testing
             let events = try await lists.sessionEvents(Self.ws, session: found.rows[0].id, limit: 100)
             #expect(events.map(\.eventUID) == ["c1", "c2", "c3"])
             #expect(try await lists.session(WorkspaceID(2), id: found.rows[0].id) == nil, "another site cannot open it")
+            // Top pages: support tickets and chats started on a page are the widget's custom events there (bots left out).
+            func widgetEvent(_ id: String, _ name: String, _ path: String, bot: Bool = false) -> TrackedEvent {
+                var e = Self.ev(id, "ada", "custom", path, at: t0.addingTimeInterval(120), bot: bot)
+                e.name = name
+                return e
+            }
+            _ = try await store.insert([widgetEvent("k1", "ticket_started", "/checkout"), widgetEvent("k2", "ticket_started", "/checkout"),
+                                        widgetEvent("k3", "chat_started", "/checkout"), widgetEvent("k4", "ticket_started", "/checkout", bot: true),
+                                        widgetEvent("k5", "ticket_started", "/"), widgetEvent("k6", "order_paid", "/checkout")], rules: rules)
+            let pages = try await SQLAnalyticsReports(db: t.db).topPages(Self.ws, from: from, to: to, limit: 500)
+            let checkout = try #require(pages.first { $0.path == "/checkout" })
+            #expect(checkout.tickets == 2 && checkout.chatStarts == 1)
+            #expect(pages.first { $0.path == "/" }?.tickets == 1)
+            #expect(pages.filter { $0.path != "/checkout" && $0.path != "/" }.allSatisfy { $0.tickets == 0 && $0.chatStarts == 0 })
             // After retention deleted old page views, a range reaching back before them is counted from the rows.
             let cutoff = Self.now.addingTimeInterval(-2 * 86400 - 1800)
             while try await SQLTrackingMaintenance(db: t.db).deleteEvents(Self.ws, before: cutoff, batch: 1000) > 0 {}

@@ -83,6 +83,19 @@ def test_anonymous_inline_portal_full_cycle(web, browser):
         assert browser.execute_script(f"return localStorage.getItem('opsiq_draft_{site_key}_new')") is None
         assert [a.text.split(" (")[0] for a in browser.find_elements(By.CSS_SELECTOR, '[data-oq="attachment"]')] == ["screen.png"]
         assert status(browser) == "open"
+        # The widget records the ticket as a ticket_started event on its page, which Analytics > Top pages counts
+        # per page (headless Chromium is classified as a bot, so its page views and events stay out of the report
+        # itself; the count is covered by AnalyticsReportTests).
+        deadline = time.time() + 20
+        started = []
+        while time.time() < deadline:
+            events = action(web, site_key, "analytics.events", {"range": "today", "type": "ticket_started"})["data"]["events"]
+            started = [e for e in events if e.get("name") == "ticket_started"]
+            if started:
+                break
+            time.sleep(0.5)
+        assert len(started) == 1 and started[0]["url"].split("?")[0].endswith("/index.html"), started
+        assert '"ticket":"T-1"' in json.dumps(started[0], separators=(",", ":")), started[0]
 
         # The agent answers and writes an internal note; the reply arrives by polling (about 12 s).
         action(web, site_key, "tickets.reply", {"ticket_id": "T-1", "message": "We are sending a technician."})

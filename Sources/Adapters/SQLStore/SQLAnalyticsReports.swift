@@ -183,8 +183,8 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         let previous = Dictionary(try await breakdown(workspace, .page, from: from.addingTimeInterval(-span), to: from, limit: 100_000).map { ($0.value, $0.pageviews) },
                                   uniquingKeysWith: +)
         let ws = SQLValue.int(workspace.raw)
-        let (visitors, entries) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)]) in
-            var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:]
+        let (visitors, entries, starts) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)], [String: (chats: Int64, tickets: Int64)]) in
+            var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:], c: [String: (chats: Int64, tickets: Int64)] = [:]
             for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
                                           + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path",
                                           [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
@@ -195,11 +195,20 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                                           [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
                 e[try r.string("entry_path")] = (try r.int("se"), try r.optionalInt("bo") ?? 0)
             }
-            return (v, e)
+            // Chats and tickets started on each page: the widget's custom events (bots left out).
+            for r in try await conn.query("SELECT path, name, COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'custom' AND ts >= ? AND ts < ?"
+                                          + " AND is_bot = 0 AND name IN (?, ?) AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path, name",
+                                          [ws, .int(from.epochMillis), .int(to.epochMillis), .text(PageRow.chatStartedEvent), .text(PageRow.ticketStartedEvent)]
+                                          + paths.map { .text($0) }) {
+                let path = String(try r.string("path").prefix(255)), n = try r.int("n")
+                if try r.string("name") == PageRow.chatStartedEvent { c[path, default: (0, 0)].chats += n } else { c[path, default: (0, 0)].tickets += n }
+            }
+            return (v, e, c)
         }
         return views.map { r in
             PageRow(path: r.value, views: r.pageviews, visitors: visitors[r.value] ?? 0, engagedMs: r.engagedMs, entries: entries[r.value]?.0 ?? 0,
-                    bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0)
+                    bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0,
+                    chatStarts: starts[r.value]?.chats ?? 0, tickets: starts[r.value]?.tickets ?? 0)
         }
     }
 

@@ -104,7 +104,7 @@ public enum AnalyticsActions {
             let (rows, total) = try await lists.sessions(inv.workspace!.id, from: range.start, to: range.end, filter: f, limit: per, offset: (page - 1) * per)
             return .object(["range": rangeJSON(range), "total": .int(Int64(total)), "page": .int(Int64(page)), "per_page": .int(Int64(per)), "sessions": .array(rows.map(sessionJSON))])
         })
-        r.register(ActionDefinition(name: "analytics.top_pages", summary: "Top pages of the range: views, unique visitors, bounce rate, average time, chat starts and tickets (0 until those features exist), trend against the previous period.",
+        r.register(ActionDefinition(name: "analytics.top_pages", summary: "Top pages of the range: views, unique visitors, bounce rate, average time, chat starts (0 until the live chat sends them) and support tickets opened from the widget on the page, trend against the previous period.",
                                     scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
                                     params: rangeParams + [
                                         ActionParam("sort", .string(maxLength: 16, enumValues: AnalyticsService.pageSorts), "Column to sort by (default views)."),
@@ -116,7 +116,7 @@ public enum AnalyticsActions {
                                                     limit: Int(inv.int("limit") ?? 100))
             return .object(["range": rangeJSON(range), "pages": .array(rows.map { p in
                 .object(["path": .string(p.path), "views": .int(p.views), "unique_visitors": .int(p.visitors), "bounce_rate": rounded(p.bounceRate),
-                         "average_time_seconds": rounded(p.averageTime), "chat_starts": .int(0), "support_tickets": .int(0), "previous_views": .int(p.previousViews),
+                         "average_time_seconds": rounded(p.averageTime), "chat_starts": .int(p.chatStarts), "support_tickets": .int(p.tickets), "previous_views": .int(p.previousViews),
                          "trend": .string(p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat")])
             })])
         })

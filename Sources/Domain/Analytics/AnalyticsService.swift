@@ -112,7 +112,8 @@ public struct AnalyticsService: Sendable {
             case "bounce": return r.bounceRate
             case "time": return r.averageTime
             case "trend": return Double(r.views - r.previousViews)
-            case "chats", "tickets": return 0  // chat and tickets by page arrive with those features
+            case "chats": return Double(r.chatStarts)
+            case "tickets": return Double(r.tickets)
             default: return Double(r.views)
             }
         }

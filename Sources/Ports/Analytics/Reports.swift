@@ -178,10 +178,18 @@ public struct PageRow: Sendable, Equatable {
     public var bounces: Int64
     /// Views in the period of the same length just before.
     public var previousViews: Int64
-    public init(path: String, views: Int64, visitors: Int64, engagedMs: Int64, entries: Int64, bounces: Int64, previousViews: Int64) {
+    /// Live chats started on this page (`chat_started` widget events; zero until the chat sends them).
+    public var chatStarts: Int64
+    /// Support tickets opened from the widget on this page (`ticket_started` widget events).
+    public var tickets: Int64
+    public init(path: String, views: Int64, visitors: Int64, engagedMs: Int64, entries: Int64, bounces: Int64, previousViews: Int64,
+                chatStarts: Int64 = 0, tickets: Int64 = 0) {
         self.path = path; self.views = views; self.visitors = visitors; self.engagedMs = engagedMs; self.entries = entries; self.bounces = bounces
-        self.previousViews = previousViews
+        self.previousViews = previousViews; self.chatStarts = chatStarts; self.tickets = tickets
     }
+    /// The widget's custom-event names counted per page.
+    public static let chatStartedEvent = "chat_started"
+    public static let ticketStartedEvent = "ticket_started"
     /// Bounced visits among those that began on this page, in percent.
     public var bounceRate: Double { entries == 0 ? 0 : Double(bounces) * 100 / Double(entries) }
     public var averageTime: Double { views == 0 ? 0 : Double(engagedMs) / Double(views) / 1000 }

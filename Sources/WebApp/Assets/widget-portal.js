@@ -322,6 +322,8 @@
         if (!res.ok) { err.textContent = errText(res); return; }
         lsSet(draftKey("new"), null);
         var t = res.data.ticket, notice = null;
+        // Counted per page in Analytics > Top pages (through the tracking widget when it is on).
+        if (w.OpsIQ && typeof w.OpsIQ.push === "function") w.OpsIQ.push(["track", "ticket_started", { ticket: t.id }]);
         if (res.data.key) {
           addKey(t.id, res.data.key);
           notice = el("div", { "class": "oq-note", "data-oq": "notice" }, [

@@ -222,7 +222,7 @@ extension AdminRoutes {
             return CSV.response(filename: "top-pages-\(range.firstDay)-\(range.lastDay).csv",
                                 header: ["page", "views", "unique_visitors", "bounce_rate", "average_time_seconds", "chat_starts", "support_tickets", "previous_views"],
                                 rows: rows.map { [$0.path, String($0.views), String($0.visitors), String(format: "%.1f", $0.bounceRate), String(format: "%.1f", $0.averageTime),
-                                                  "0", "0", String($0.previousViews)] })
+                                                  String($0.chatStarts), String($0.tickets), String($0.previousViews)] })
         }
         let base = Self.rangeParams(range)
         // Each header links to sorting by its column; the current column's link flips the order.
@@ -235,7 +235,7 @@ extension AdminRoutes {
         m["rows"] = rows.map { p -> [String: Any] in
             let trend = p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat"
             return ["path": p.path, "views": p.views, "visitors": p.visitors, "bounce": String(format: "%.1f%%", p.bounceRate), "time": Self.duration(p.averageTime),
-                    "trend": trend, "trendLabel": trend == "up" ? "▲ up from \(p.previousViews)" : trend == "down" ? "▼ down from \(p.previousViews)" : "● flat",
+                    "chats": p.chatStarts, "tickets": p.tickets, "trend": trend, "trendLabel": trend == "up" ? "▲ up from \(p.previousViews)" : trend == "down" ? "▼ down from \(p.previousViews)" : "● flat",
                     "visitLink": Self.link("/admin/visitor-log", base + [("search", p.path)])]
         }
         m["csvLink"] = Self.link("/admin/top-pages", base + [("sort", sort), ("order", ascending ? "asc" : "desc"), ("format", "csv")])

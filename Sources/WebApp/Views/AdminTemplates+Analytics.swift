@@ -170,10 +170,10 @@ extension AdminTemplates {
     <table id="top-pages">
     <thead><tr>{{#columns}}<th><a href="{{href}}" id="{{id}}" class="{{#current}}current{{/current}}">{{label}}{{arrow}}</a></th>{{/columns}}</tr></thead>
     <tbody>
-    {{#rows}}<tr class="page-row"><td><a href="{{visitLink}}" class="page-link">{{path}}</a></td><td class="num">{{views}}</td><td class="num">{{visitors}}</td><td class="num">{{bounce}}</td><td class="num">{{time}}</td><td class="num">0</td><td class="num">0</td><td class="trend-{{trend}}">{{trendLabel}}</td></tr>{{/rows}}
+    {{#rows}}<tr class="page-row"><td><a href="{{visitLink}}" class="page-link">{{path}}</a></td><td class="num">{{views}}</td><td class="num">{{visitors}}</td><td class="num">{{bounce}}</td><td class="num">{{time}}</td><td class="num chats">{{chats}}</td><td class="num tickets">{{tickets}}</td><td class="trend-{{trend}}">{{trendLabel}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="8" class="hint" id="empty">No page views in {{rangeLabel}}. If a page you know gets traffic shows no views, check that the tracking widget is on that page, that the page is not in Settings › Tracking › Excluded pages, and that a CDN is not serving a cached copy without the script.</td></tr>{{/rows}}
     </tbody></table>
-    <p class="hint">Bounce rate: visits that began on the page and left after it alone (one page, under 10 s). Chat starts and support tickets by page are counted once chat and the ticket widget send their events. Trend compares the views with the period of the same length before.</p>
+    <p class="hint">Bounce rate: visits that began on the page and left after it alone (one page, under 10 s). Support tickets: tickets opened from the widget's ticket portal on the page (its <code>ticket_started</code> event). Chat starts count the widget's <code>chat_started</code> event, which the live chat will send (zero until then). Trend compares the views with the period of the same length before.</p>
     <p class="pager"><a href="{{csvLink}}" id="export-csv">Export CSV</a></p>
     {{/noSite}}
     {{/body}}{{/admin}}
