@@ -131,6 +131,22 @@ import Testing
             }
             #expect(live["active"]?.intValue == 1)
             #expect(live.encoded().contains("\"page\":\"/pricing\"") && !live.encoded().contains("gone") && !live.encoded().contains("crawler"))
+            // The Live feed's filters: country, device and referrer narrow the list; bad values name the field.
+            func liveWith(_ p: [String: JSONValue]) async throws -> JSONValue {
+                try await s.actions.invoke("analytics.live", actor: .system("test"), siteKey: site.siteKey, params: p, ip: "") { sk in
+                    try await s.db.read { try await s.workspaces.find(siteKey: sk, in: $0) }
+                }
+            }
+            guard case .array(let rows)? = live["visitors"], let row = rows.first else { Issue.record("no live visitor"); return }
+            let country = try #require(row["country"]?.stringValue), device = try #require(row["device"]?.stringValue)
+            #expect(try await liveWith(["country": .string(country.lowercased()), "device": .string(device)])["active"]?.intValue == 1)
+            #expect(try await liveWith(["country": .string(country == "ES" ? "FR" : "ES")])["active"]?.intValue == 0)
+            #expect(try await liveWith(["device": .string(device == "mobile" ? "tablet" : "mobile")])["active"]?.intValue == 0)
+            #expect(try await liveWith(["referrer": .string("no-such-referrer.example")])["active"]?.intValue == 0)
+            await #expect(throws: DomainError.validation(field: "country", message: "must be a two-letter country code such as ES")) {
+                _ = try await liveWith(["country": .string("Spain")])
+            }
+            await #expect(throws: DomainError.self) { _ = try await liveWith(["device": .string("toaster")]) }
         }
     }
 }

@@ -1,23 +1,27 @@
 import Foundation
 import Ports
 
-/// `analytics.live`: who is on the site now (active within 90 seconds; bots left out).
+/// `analytics.live`: who is on the site now (active within the live threshold; bots left out), with the Live
+/// feed's filters.
 public enum LiveActions {
-    public static let activeWindow: TimeInterval = 90
 
-    public static func register(into r: inout ActionRegistry, maintenance: any TrackingMaintenance, visitors: any VisitorLookup, clock: any TimeSource,
-                                analytics: AnalyticsService? = nil) {
-        r.register(ActionDefinition(name: "analytics.live", summary: "Visitors active on the site within the live threshold (setting analytics.live_threshold_seconds, default 90 seconds), newest first.", scope: "analytics.read",
-                                    roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
-                                    params: [ActionParam("limit", .integer(min: 1, max: 500), "How many (default 100).")]) { inv in
+    public static func register(into r: inout ActionRegistry, visitors: any VisitorLookup, clock: any TimeSource, analytics: AnalyticsService) {
+        r.register(ActionDefinition(name: "analytics.live", summary: "Visitors active on the site within the live threshold (setting analytics.live_threshold_seconds, default 90 seconds), newest first; the Live feed's filters.",
+                                    scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
+                                    params: [ActionParam("limit", .integer(min: 1, max: 500), "How many (default 100)."),
+                                             ActionParam("country", .string(maxLength: 8), "Only visitors from this country (two-letter code, e.g. ES)."),
+                                             ActionParam("device", .string(maxLength: 16), "Only this device type (desktop, mobile, tablet)."),
+                                             ActionParam("referrer", .string(maxLength: 255), "Only visits whose referrer domain contains this text.")]) { inv in
+            let ws = inv.workspace!.id
             let now = clock.now()
             let f = ISO8601DateFormatter()
-            var window = activeWindow
-            if let analytics { window = Double(try await analytics.liveSettings(inv.workspace!.id).threshold) }
-            let rows = try await maintenance.activeVisitors(inv.workspace!.id, since: now.addingTimeInterval(-window), limit: Int(inv.int("limit") ?? 100))
-            return .object(["active": .int(Int64(rows.count)), "visitors": .array(rows.map {
-                .object(["visitor": .string($0.visitorKey), "last_seen": .string(f.string(from: $0.lastSeen)), "page": .string($0.path),
-                         "country": .string($0.country), "device": .string($0.device)])
+            let filter = try AnalyticsService.liveFilter(country: inv.string("country") ?? "", device: inv.string("device") ?? "", referrer: inv.string("referrer") ?? "")
+            let window = Double(try await analytics.liveSettings(ws).threshold)
+            let rows = try await analytics.reports.liveSessions(ws, since: now.addingTimeInterval(-window), filter: filter, limit: Int(inv.int("limit") ?? 100))
+            return .object(["active": .int(Int64(Set(rows.map(\.visitorKey)).count)), "threshold_seconds": .int(Int64(window)), "visitors": .array(rows.map { s in
+                .object(["visitor": .string(s.visitorKey), "session_id": .int(s.id), "last_seen": .string(f.string(from: s.lastAt)),
+                         "page": .string(s.exitPath.isEmpty ? s.entryPath : s.exitPath), "country": .string(s.country), "device": .string(s.device),
+                         "source": .string(s.source), "referrer": .string(s.referrerDomain), "email": s.email.map { JSONValue.string($0) } ?? .null])
             })])
         })
         r.register(ActionDefinition(name: "visitors.timeline", summary: "One customer's events across all their devices and browsers (anonymous visits before they identified included), oldest first.",
