@@ -47,7 +47,7 @@ struct Bench: AsyncParsableCommand {
                 let via = cfg.unixSocket != nil ? "unix socket" : "TCP loopback"
                 sections.append(try await suite(name: "MariaDB (\(via), InnoDB, innodb_flush_log_at_trx_commit=1)", db: maria, jobs: jobs))
                 await maria.shutdown()
-                _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+                if database == nil { _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") } }
                 await adminDB.shutdown()
             } else {
                 sections.append("### MariaDB\n\nskipped: no MariaDB URL (run `make bench`, which starts a private server).\n")
@@ -305,7 +305,7 @@ struct TicketBench: AsyncParsableCommand {
             let maria = MariaDBDatabase(config: cfg, logger: logger)
             text += try await suite("MariaDB", maria)
             await maria.shutdown()
-            _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+            if database == nil { _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") } }
             await adminDB.shutdown()
         } else {
             text += "\n### MariaDB\n\nskipped: no MariaDB URL (run `make bench-tickets`, which starts a private server).\n"
@@ -437,6 +437,8 @@ struct AnalyticsBench: AsyncParsableCommand {
     @Option(help: "MariaDB URL of a server the bench may create a database on (default: $OPSIQ_BENCH_MARIADB_URL).") var mariadbURL: String?
     @Option(help: "Only this engine: sqlite or mariadb.") var engine: String?
     @Option(help: "Append the results as Markdown to this file.") var out: String?
+    @Option(help: "MariaDB: use (and keep) this database; when it already holds page views the seed is skipped.") var database: String?
+    @Option(help: "SQLite: use (and keep) this file; when it already holds page views the seed is skipped.") var sqlitePath: String?
 
     func timed(_ body: () async throws -> Void) async rethrows -> Double {
         let start = ContinuousClock.now
@@ -453,7 +455,7 @@ struct AnalyticsBench: AsyncParsableCommand {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opsiq-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            let db = try SQLiteDatabase(config: SQLiteConfig(path: dir.appendingPathComponent("a.sqlite").path), logger: logger)
+            let db = try SQLiteDatabase(config: SQLiteConfig(path: sqlitePath ?? dir.appendingPathComponent("a.sqlite").path), logger: logger)
             sections.append(try await suite(name: "SQLite", db: db))
             await db.shutdown()
         }
@@ -461,15 +463,16 @@ struct AnalyticsBench: AsyncParsableCommand {
             var admin = try MariaDBConfig.parse(url: url)
             admin.poolSize = 1
             let adminDB = MariaDBDatabase(config: admin, logger: logger)
-            let name = "opsiq_bench_a\(Int(Date().timeIntervalSince1970))"
-            try await adminDB.write { try await $0.execute("CREATE DATABASE \(name) CHARACTER SET utf8mb4") }
+            let name = database ?? "opsiq_bench_a\(Int(Date().timeIntervalSince1970))"
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw ValidationError("--database: letters, digits and _ only") }
+            try await adminDB.write { try await $0.execute("CREATE DATABASE IF NOT EXISTS \(name) CHARACTER SET utf8mb4") }
             var cfg = admin
             cfg.database = name
             cfg.poolSize = 8
             let db = MariaDBDatabase(config: cfg, logger: logger)
             sections.append(try await suite(name: "MariaDB", db: db))
             await db.shutdown()
-            _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") }
+            if database == nil { _ = try? await adminDB.write { try await $0.execute("DROP DATABASE \(name)") } }
             await adminDB.shutdown()
         }
         let text = """
@@ -494,7 +497,9 @@ struct AnalyticsBench: AsyncParsableCommand {
         let rules = SessionRules(timeout: 30 * 60, conversionEvents: [AnalyticsSeed.conversionEvent])
         var gen = AnalyticsSeed(.init(workspace: ws, events: events, days: days, end: clock.now(), seed: 1))
         var stored = 0
+        let already = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1")?.int("n") ?? 0 }
         let seedMs = try await timed {
+            guard already == 0 else { stored = Int(already); return }
             while let part = gen.next(size: 5000) { stored += try await store.insert(part, rules: rules) }
         }
         let pageviews = try await db.read { try await $0.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = 1 AND type = 'pageview'")?.int("n") ?? 0 }
@@ -512,6 +517,11 @@ struct AnalyticsBench: AsyncParsableCommand {
             ("Visitor log, search \"summer-sale\"", { _ = try await lists.visits(ws, from: week.start, to: week.end, filter: VisitFilter(search: "summer-sale"), limit: 50, offset: 0) }),
             ("Sessions, last 7 days, page 1 + total", { _ = try await lists.sessions(ws, from: week.start, to: week.end, filter: SessionFilter(), limit: 50, offset: 0) }),
             ("Live feed (90 s)", { _ = try await analytics.reports.recentSessions(ws, since: clock.now().addingTimeInterval(-90), limit: 500) }),
+            ("Top pages, last 30 days", { _ = try await analytics.topPages(ws, range: month, sort: "views", ascending: false) }),
+            ("Geo intelligence, last 30 days (countries)", { _ = try await analytics.reports.geo(ws, from: month.start, to: month.end, country: nil) }),
+            ("Events log, last 7 days, page 1 + total", { _ = try await lists.events(ws, from: week.start, to: week.end, type: "", search: "", limit: 50, offset: 0) }),
+            ("Intent funnel, last 7 days", { _ = try await analytics.intentFunnel(ws, range: week, lists: lists) }),
+            ("Leads, last 7 days", { _ = try await analytics.leads(ws, range: week, lists: lists) }),
         ]
         var rows = ["| Query | p50 ms | p95 ms |", "|---|---:|---:|"]
         for (label, q) in queries {
@@ -525,7 +535,7 @@ struct AnalyticsBench: AsyncParsableCommand {
         return """
         ### \(name)
 
-        Seeded \(stored) events (\(pageviews) page views) over \(days) days in \(String(format: "%.1f", seedMs / 1000)) s (\(Int(Double(stored) / max(seedMs / 1000, 0.001))) events/s through the store's batched insert).
+        \(already > 0 ? "Reused a database seeded earlier:" : "Seeded") \(stored) events (\(pageviews) page views) over \(days) days in \(String(format: "%.1f", seedMs / 1000)) s (\(Int(Double(stored) / max(seedMs / 1000, 0.001))) events/s through the store's batched insert).
 
         """ + "\n" + rows.joined(separator: "\n") + "\n"
     }
