@@ -94,6 +94,28 @@ import Testing
         await #expect(throws: DomainError.validation(field: "sort", message: "must be one of \(AnalyticsService.pageSorts.joined(separator: ", "))")) {
             _ = try await analytics.topPages(Self.ws, range: week, sort: "nonsense", ascending: false)
         }
+        // Page groups: the two blog posts are one row, checkout and its thank-you page another; each visitor once per group.
+        _ = try await db.write { tx in try await settings.set(AnalyticsService.pageGroupsSetting, to: .string("/blog/*, /checkout*"), workspace: Self.ws, by: nil, in: tx) }
+        let grouped = try await analytics.topPages(Self.ws, range: week, sort: "views", ascending: false)
+        let groupOf = AnalyticsService.pageGrouper(["/blog/*", "/checkout*"])
+        #expect(grouped.count == Set(views.map { groupOf($0.path) ?? $0.path }).count)
+        #expect(grouped.map(\.views) == grouped.map(\.views).sorted(by: >))
+        for pattern in ["/blog/*", "/checkout*"] {
+            let row = try #require(grouped.first { $0.path == pattern }, "group \(pattern)")
+            let members = views.filter { groupOf($0.path) == pattern }
+            #expect(row.isGroup && row.groupedPages == Set(members.map(\.path)).count && row.groupedPages >= 2, "pages of \(pattern)")
+            #expect(row.views == Int64(members.count), "views of \(pattern)")
+            #expect(row.visitors == Int64(Set(members.map(\.visitorKey)).count), "visitors of \(pattern)")
+            #expect(row.visitors < Int64(members.count), "a visitor who saw two of the group's pages counts once")
+            let memberPaths = Set(members.map(\.path))
+            #expect(row.entries == Int64(entered.filter { memberPaths.contains($0.key) }.reduce(0) { $0 + $1.value.count }), "entries of \(pattern)")
+            #expect(row.previousViews == Int64(raw.filter { !$0.isBot && $0.type == "pageview" && groupOf($0.path) == pattern && $0.ts.epochMillis >= a - span && $0.ts.epochMillis < a }.count))
+        }
+        #expect(!grouped.contains { $0.path.hasPrefix("/blog/") && !$0.isGroup } && grouped.first { $0.path == "/pricing" }?.isGroup == false)
+        await #expect(throws: DomainError.self) {
+            _ = try await db.write { tx in try await settings.set(AnalyticsService.pageGroupsSetting, to: .int(3), workspace: Self.ws, by: nil, in: tx) }
+        }
+        _ = try await db.write { tx in try await settings.set(AnalyticsService.pageGroupsSetting, to: .string(""), workspace: Self.ws, by: nil, in: tx) }
     }
 
     @Test(arguments: Engine.all)
@@ -266,6 +288,14 @@ import Testing
             #expect(byIP.total == 4 && byIP.rows.contains { $0.isBot })
             let paid = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(source: "Paid", device: "mobile"), limit: 10_000, offset: 0)
             #expect(paid.total == raw.filter { $0.source == "Paid" && $0.device == "mobile" }.count && paid.total > 0)
+            // The search box also takes an IP prefix and a country code (each only where it can match).
+            let prefix = try #require(raw.first { !$0.ip.isEmpty && $0.ip.contains(".") }).ip.split(separator: ".").prefix(2).joined(separator: ".")
+            let byPrefix = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: prefix), limit: 10_000, offset: 0)
+            #expect(byPrefix.total == raw.filter { $0.ip.hasPrefix(prefix) || $0.url.contains(prefix) || $0.referrer.contains(prefix) }.count && byPrefix.total > 0)
+            let country = try #require(raw.first { $0.country.count == 2 }).country
+            let byCountry = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: country.lowercased()), limit: 10_000, offset: 0)
+            #expect(byCountry.total == raw.filter { $0.country == country || $0.url.lowercased().contains(country.lowercased()) || $0.referrer.lowercased().contains(country.lowercased()) }.count)
+            #expect(byCountry.rows.contains { $0.country == country })
             // Wildcards in the search are literal.
             #expect(try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "100%_"), limit: 50, offset: 0).total == 1)
             #expect(try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "1%0"), limit: 50, offset: 0).total == 0)
@@ -346,7 +376,7 @@ import Testing
             _ = try await store.insert([widgetEvent("k1", "ticket_started", "/checkout"), widgetEvent("k2", "ticket_started", "/checkout"),
                                         widgetEvent("k3", "chat_started", "/checkout"), widgetEvent("k4", "ticket_started", "/checkout", bot: true),
                                         widgetEvent("k5", "ticket_started", "/"), widgetEvent("k6", "order_paid", "/checkout")], rules: rules)
-            let pages = try await SQLAnalyticsReports(db: t.db).topPages(Self.ws, from: from, to: to, limit: 500)
+            let pages = try await SQLAnalyticsReports(db: t.db).topPages(Self.ws, from: from, to: to, limit: 500, group: { _ in nil })
             let checkout = try #require(pages.first { $0.path == "/checkout" })
             #expect(checkout.tickets == 2 && checkout.chatStarts == 1)
             #expect(pages.first { $0.path == "/" }?.tickets == 1)

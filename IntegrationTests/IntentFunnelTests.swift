@@ -80,14 +80,16 @@ import Testing
             let lists = SQLAnalyticsLists(db: t.db)
             let range = try await analytics.range(Self.ws, preset: "last_30_days")
             let funnel = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
+            let listed = try await analytics.intentSessions(Self.ws, funnel: funnel, intent: nil, limit: 10_000, offset: 0, lists: lists)
 
-            #expect(funnel.total == expected.count && !funnel.truncated)
-            #expect(Set(funnel.sessions.map(\.session.visitorKey)) == Set(expected.keys), "bots and other sites left out")
-            for c in funnel.sessions {
+            #expect(funnel.total == expected.count && funnel.pending == 0 && listed.total == expected.count)
+            #expect(listed.rows.map(\.session.startedAt) == listed.rows.map(\.session.startedAt).sorted(by: >), "newest first")
+            #expect(Set(listed.rows.map(\.session.visitorKey)) == Set(expected.keys) && listed.rows.count == expected.count, "bots and other sites left out")
+            for c in listed.rows {
                 #expect(c.intent == expected[c.session.visitorKey], "\(c.session.visitorKey): \(c.reason) pages \(c.pages)")
             }
             // The reasons name the rule and the page that decided it.
-            let byVisitor = Dictionary(uniqueKeysWithValues: funnel.sessions.map { ($0.session.visitorKey, $0) })
+            let byVisitor = Dictionary(uniqueKeysWithValues: listed.rows.map { ($0.session.visitorKey, $0) })
             for (v, c) in byVisitor {
                 switch c.intent {
                 case .buying: #expect(c.reason.contains("/checkout") || c.reason.contains("/cart"), "\(v)")
@@ -124,7 +126,10 @@ import Testing
                 AnalyticsReportTests.ev("fr2", "fr", "pageview", "/tarifs", at: Self.now.addingTimeInterval(-280)),
             ], rules: rules)
             let again = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
-            let fr = try #require(again.sessions.first { $0.session.visitorKey == "fr" })
+            #expect(again.total == expected.count + 1 && again.pending == 0, "the new rules classify every session again")
+            let comparingNow = try await analytics.intentSessions(Self.ws, funnel: again, intent: .comparing, limit: 1000, offset: 0, lists: lists)
+            #expect(comparingNow.total == again.count(.comparing) && comparingNow.rows.count == comparingNow.total && comparingNow.rows.allSatisfy { $0.intent == .comparing })
+            let fr = try #require(comparingNow.rows.first { $0.session.visitorKey == "fr" })
             #expect(fr.intent == .comparing && fr.reason == "visited /tarifs (comparison page /tarifs*)")
             let other = try await analytics.intentFunnel(WorkspaceID(2), range: range, lists: lists)
             #expect(other.total == 1 && other.count(.buying) == 1, "the other site keeps the defaults and its own sessions")
@@ -137,6 +142,62 @@ import Testing
             } catch let DomainError.validation(field, message) {
                 #expect(field == "analytics.intent_buying_pages" && message.contains("'checkout'"))
             }
+        }
+    }
+
+    /// The classes are stored with the sessions: a session that grows is classified again, classes stamped against
+    /// a session that changed meanwhile are refused, a partial run leaves the rest waiting (counted as pending),
+    /// and paging walks the stored classes.
+    @Test(arguments: Engine.all)
+    func storedClassesFollowTheSessions(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let rules = SessionRules(timeout: 30 * 60, conversionEvents: [])
+            let (events, expected, _) = Self.generate(count: 60, seed: 11)
+            _ = try await store.insert(events, rules: rules)
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let lists = SQLAnalyticsLists(db: t.db)
+            let range = try await analytics.range(Self.ws, preset: "last_30_days")
+            let key = try await analytics.intentRules(Self.ws).key
+
+            // A partial run: 25 classified, the other 35 wait and are counted as pending.
+            #expect(try await analytics.classifyPendingSessions(Self.ws, from: range.start, to: range.end, lists: lists, limit: 25) == 25)
+            let counts = try await lists.intentCounts(Self.ws, from: range.start, to: range.end, rulesKey: key)
+            #expect(counts[""] == 35 && counts.values.reduce(0, +) == 60)
+
+            // A class stamped against an older state of the session (fewer events) is refused.
+            let waiting = try await lists.pendingIntentSessions(Self.ws, from: range.start, to: range.end, rulesKey: key, after: nil, limit: 2)
+            #expect(waiting.count == 2)
+            let stale = IntentStamp(sessionID: waiting[0].session.id, lastAt: waiting[0].session.lastAt, events: waiting[0].events - 1, intent: "buying", reason: "stale")
+            let fresh = IntentStamp(sessionID: waiting[1].session.id, lastAt: waiting[1].session.lastAt, events: waiting[1].events, intent: "browsing", reason: "test")
+            #expect(try await lists.saveIntents(Self.ws, rulesKey: key, [stale, fresh]) == 1)
+            // As ingest does when a session changes: it waits for its class again.
+            _ = try await t.db.write { try await $0.execute("UPDATE tracking_sessions SET intent_rules = '' WHERE id = ?", [.int(waiting[1].session.id)]) }
+
+            // The funnel classifies the rest; every class is the known one.
+            let funnel = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
+            #expect(funnel.total == 60 && funnel.pending == 0)
+            for i in Intent.allCases { #expect(funnel.count(i) == expected.values.filter { $0 == i }.count, "\(i)") }
+
+            // Paging walks every stored class once, newest first.
+            var seen: [Int64] = []
+            for page in 0..<4 {
+                let p = try await analytics.intentSessions(Self.ws, funnel: funnel, intent: nil, limit: 16, offset: page * 16, lists: lists)
+                #expect(p.total == 60)
+                seen += p.rows.map(\.session.id)
+            }
+            #expect(seen.count == 60 && Set(seen).count == 60)
+
+            // A browsing visitor who then reaches checkout in the same visit is buying: the grown session was classified again.
+            let browser = try #require(expected.first { $0.value == .browsing }?.key)
+            let s = try #require(try await analytics.intentSessions(Self.ws, funnel: funnel, intent: .browsing, limit: 100, offset: 0, lists: lists).rows
+                .first { $0.session.visitorKey == browser })
+            _ = try await store.insert([AnalyticsReportTests.ev("\(browser)-late", browser, "pageview", "/checkout", at: s.session.lastAt.addingTimeInterval(60))], rules: rules)
+            let after = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
+            #expect(after.count(.browsing) == funnel.count(.browsing) - 1 && after.count(.buying) == funnel.count(.buying) + 1 && after.total == 60)
+            let buying = try await analytics.intentSessions(Self.ws, funnel: after, intent: .buying, limit: 100, offset: 0, lists: lists).rows
+            #expect(buying.first { $0.session.id == s.session.id }?.reason == "visited /checkout (buying page /checkout*)")
         }
     }
 

@@ -11,7 +11,8 @@
 # (DIR/mariadb.err). Nothing touches the system MariaDB or /etc/mysql (the server runs with
 # --no-defaults). The `opsiq` user has ALL PRIVILEGES ON *.*: the tests CREATE and DROP one
 # database per test (opsiq_t_*). Keep DIR short (e.g. mktemp -d /tmp/opsiq-mdb.XXXXXX): a unix
-# socket path may not exceed 107 bytes.
+# socket path may not exceed 107 bytes. OPSIQ_TEST_MARIADB_BUFFER_POOL sets the InnoDB buffer pool (default 256M;
+# the analytics benchmark at 10 M page views uses 4G, as a production server of that size would).
 #
 # Messages go to stderr; `url` is the only command that writes to stdout.
 set -euo pipefail
@@ -152,7 +153,7 @@ cmd_start() {
             --log-error="$dir/mariadb.err" \
             --user="$me" \
             --skip-name-resolve \
-            --innodb-buffer-pool-size=256M \
+            --innodb-buffer-pool-size="${OPSIQ_TEST_MARIADB_BUFFER_POOL:-256M}" \
             --max-connections=500 \
             --innodb-flush-log-at-trx-commit=1 \
             --character-set-server=utf8mb4 \

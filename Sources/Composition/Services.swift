@@ -269,6 +269,15 @@ public struct Services: Sendable {
         let workspaces = self.workspaces
         let db = self.db
         let log = self.logger
+        // Each site's sessions without an Intent class under its current rules (new, changed, or all after the rules
+        // changed), oldest first, at most 200,000 a site a run (the next run goes on).
+        let analytics = self.analytics, lists = self.analyticsLists, clock = self.clock
+        h.register(AnalyticsService.intentClassifyJob) { _ in
+            let now = clock.now()
+            for ws in try await db.read({ try await workspaces.all(in: $0) }) {
+                try await analytics.classifyPendingSessions(ws.id, from: Date(timeIntervalSince1970: 0), to: now.addingTimeInterval(86400), lists: lists, limit: 200_000)
+            }
+        }
         h.register(Maintenance.rezoneKind) { _ in
             for ws in try await db.read({ try await workspaces.all(in: $0) }) {
                 let id = try await settings.value("timezone", workspace: ws.id)?.stringValue ?? "UTC"
@@ -371,6 +380,10 @@ public enum Maintenance {
             },
             PeriodicTask(name: rezoneKind, schedule: try! CronExpression("*/10 * * * *")) { _ in
                 NewJob(kind: rezoneKind, payload: "{}", queue: "default", uniqueKey: rezoneKind)
+            },
+            // Sessions get their Intent class in the background too, so the funnel rarely waits for it.
+            PeriodicTask(name: AnalyticsService.intentClassifyJob, schedule: try! CronExpression("*/5 * * * *")) { _ in
+                NewJob(kind: AnalyticsService.intentClassifyJob, payload: "{}", queue: "default", uniqueKey: AnalyticsService.intentClassifyJob)
             },
             PeriodicTask(name: "analytics.retention", schedule: try! CronExpression("41 3 * * *")) { _ in
                 NewJob(kind: RetentionTask.jobKind, payload: "{}", queue: "default", uniqueKey: "analytics.retention")

@@ -1,26 +1,108 @@
 import Foundation
 import Ports
 
+/// The Intent funnel's stored classes. Each session carries the class it was last given (`intent`, `intent_reason`)
+/// and the key of the site's rules it was given under (`intent_rules`); ingest sets the key back to '' whenever
+/// the session changes, so a session is waiting for its class exactly when its key is not the current one.
+/// Counts read one covering index over the range (`ix_tracking_sessions_intent`, migration 26).
 extension SQLAnalyticsLists {
-    /// Two queries: the sessions, then (session, path, views) for them. A visitor's page views within a session's
-    /// time span are its page views (one visitor's sessions never overlap), as in `sessionEvents`.
-    public func sessionPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [SessionPages] {
-        let binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
-        let scope = "s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0"
+    public func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String) async throws -> [String: Int] {
+        try await db.read { conn in
+            var out: [String: Int] = [:]
+            for r in try await conn.query("""
+                SELECT CASE WHEN intent_rules = ? THEN intent ELSE '' END AS i, COUNT(*) AS n FROM tracking_sessions
+                WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 GROUP BY CASE WHEN intent_rules = ? THEN intent ELSE '' END
+                """, [.text(rulesKey), .int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]) {
+                out[try r.string("i"), default: 0] += Int(try r.int("n"))
+            }
+            return out
+        }
+    }
+
+    public func pendingIntentSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, after: (Date, Int64)?, limit: Int) async throws -> [IntentCandidate] {
+        var conds = "s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0 AND s.intent_rules <> ?"
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]
+        if let (t, id) = after {
+            conds += " AND (s.started_at > ? OR (s.started_at = ? AND s.id > ?))"
+            binds += [.int(t.epochMillis), .int(t.epochMillis), .int(id)]
+        }
         return try await db.read { conn in
-            let rows = try await conn.query("SELECT \(Self.sessionColumns) FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id"
-                                            + " AND v.visitor_key = s.visitor_key WHERE \(scope) ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
-                                            binds + [.int(Int64(limit))]).map(SQLAnalyticsReports.decodeRow)
-            guard let oldest = rows.last?.startedAt else { return [] }
-            var pages: [Int64: [String: Int]] = [:]
+            let rows = try await conn.query("SELECT \(Self.sessionColumns), s.events FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id"
+                                            + " AND v.visitor_key = s.visitor_key WHERE \(conds) ORDER BY s.started_at, s.id LIMIT ?", binds + [.int(Int64(limit))])
+            let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), Int(try $0.int("events"))) }
+            let pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
+            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id] ?? [:]) }
+        }
+    }
+
+    public func saveIntents(_ workspace: WorkspaceID, rulesKey: String, _ stamps: [IntentStamp]) async throws -> Int {
+        guard !stamps.isEmpty else { return 0 }
+        return try await db.write { tx in
+            var n = 0
+            // One UPDATE per 400 sessions; a session that changed since it was read (last event or event count) is left for next time.
+            for part in SQLTrackingStore.chunks(stamps, 400) {
+                let cases = Array(repeating: "WHEN ? THEN ?", count: part.count).joined(separator: " ")
+                var binds: [SQLValue] = [.text(rulesKey)]
+                for s in part { binds += [.int(s.sessionID), .text(s.intent)] }
+                for s in part { binds += [.int(s.sessionID), .text(String(s.reason.prefix(255)))] }
+                binds.append(.int(workspace.raw))
+                binds += part.map { .int($0.sessionID) }
+                for s in part { binds += [.int(s.sessionID), .int(s.lastAt.epochMillis)] }
+                for s in part { binds += [.int(s.sessionID), .int(Int64(s.events))] }
+                n += try await tx.execute("""
+                    UPDATE tracking_sessions SET intent_rules = ?, intent = CASE id \(cases) END, intent_reason = CASE id \(cases) END
+                    WHERE workspace_id = ? AND id IN (\(SQLTrackingStore.marks(part.count))) AND last_at = CASE id \(cases) END AND events = CASE id \(cases) END
+                    """, binds).affectedRows
+            }
+            return n
+        }
+    }
+
+    public func stampedSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String], limit: Int, offset: Int) async throws -> [StampedSession] {
+        var conds = "s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0 AND s.intent_rules = ?"
+        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]
+        if !intents.isEmpty { conds += " AND s.intent IN (\(SQLTrackingStore.marks(intents.count)))"; binds += intents.map { .text($0) } }
+        return try await db.read { conn in
+            let rows = try await conn.query("SELECT \(Self.sessionColumns), s.intent, s.intent_reason FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id"
+                                            + " AND v.visitor_key = s.visitor_key WHERE \(conds) ORDER BY s.started_at DESC, s.id DESC LIMIT ? OFFSET ?",
+                                            binds + [.int(Int64(limit)), .int(Int64(offset))])
+            return try await Self.stamped(conn, workspace, rows)
+        }
+    }
+
+    public func leadSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String]) async throws -> [StampedSession] {
+        guard !intents.isEmpty else { return [] }
+        let scope = "workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND intent_rules = ?"
+        let binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]
+        return try await db.read { conn in
+            let rows = try await conn.query("""
+                SELECT \(Self.sessionColumns), s.intent, s.intent_reason FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                WHERE s.\(scope.replacingOccurrences(of: " AND ", with: " AND s.")) AND s.visitor_key IN (SELECT visitor_key FROM tracking_sessions WHERE \(scope) AND intent IN (\(SQLTrackingStore.marks(intents.count))))
+                ORDER BY s.started_at DESC, s.id DESC
+                """, binds + binds + intents.map { .text($0) })
+            return try await Self.stamped(conn, workspace, rows)
+        }
+    }
+
+    static func stamped(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ rows: [SQLRow]) async throws -> [StampedSession] {
+        let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), try $0.string("intent"), try $0.string("intent_reason")) }
+        let pages = try await pages(conn, workspace, sessions.map(\.0.id))
+        return sessions.map { StampedSession(session: $0.0, pages: pages[$0.0.id] ?? [:], intent: $0.1, reason: $0.2) }
+    }
+
+    /// (session, path) → views for the given sessions, 1,000 sessions a query. A visitor's page views within a session's
+    /// time span are its page views (one visitor's sessions never overlap), as in `sessionEvents`.
+    static func pages(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ ids: [Int64]) async throws -> [Int64: [String: Int]] {
+        var pages: [Int64: [String: Int]] = [:]
+        for part in SQLTrackingStore.chunks(ids, 1000) {
             for r in try await conn.query("""
                 SELECT s.id AS sid, e.path AS path, COUNT(*) AS n FROM tracking_sessions s JOIN tracking_events e
                   ON e.workspace_id = s.workspace_id AND e.visitor_key = s.visitor_key AND e.ts >= s.started_at AND e.ts <= s.last_at
-                WHERE \(scope) AND e.type = 'pageview' GROUP BY s.id, e.path
-                """, [.int(workspace.raw), .int(oldest.epochMillis), .int(to.epochMillis)]) {
+                WHERE s.workspace_id = ? AND s.id IN (\(SQLTrackingStore.marks(part.count))) AND e.type = 'pageview' GROUP BY s.id, e.path
+                """, [.int(workspace.raw)] + part.map { .int($0) }) {
                 pages[try r.int("sid"), default: [:]][try r.string("path")] = Int(try r.int("n"))
             }
-            return rows.map { SessionPages(session: $0, pages: pages[$0.id] ?? [:]) }
         }
+        return pages
     }
 }

@@ -20,15 +20,32 @@ public struct SQLAnalyticsLists: AnalyticsLists {
         if !filter.device.isEmpty { conds.append("e.device = ?"); binds.append(.text(filter.device)) }
         if filter.newOnly { conds.append("v.first_seen_at >= ?"); binds.append(.int(from.epochMillis)) }
         let q = filter.search.trimmingCharacters(in: .whitespaces)
-        if !q.isEmpty {
-            conds.append("(e.ip LIKE ? ESCAPE '!' OR e.url LIKE ? ESCAPE '!' OR e.referrer LIKE ? ESCAPE '!' OR e.country = ? OR v.email LIKE ? ESCAPE '!')")
-            binds += [Self.like(q, prefix: true), Self.like(q), Self.like(q), .text(q.uppercased()), Self.like(q.lowercased())]
-        }
-        let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
-        // The count joins visitors only when a condition reads them (one page view has at most one visitor row).
-        let countBase = filter.newOnly || !q.isEmpty ? base : "FROM tracking_events e WHERE " + conds.joined(separator: " AND ")
         let unfiltered = filter.ip.isEmpty && filter.source.isEmpty && filter.device.isEmpty && !filter.newOnly && q.isEmpty
+        let (fixedConds, fixedBinds) = (conds, binds)
         return try await db.read { conn in
+            var conds = fixedConds, binds = fixedBinds
+            var readsVisitors = filter.newOnly
+            if !q.isEmpty {
+                // Each part of the search only where it can match: an IP prefix only for text made of address characters,
+                // a country only for two letters, and the email through the visitors it names (looked up first, so the
+                // range's rows are not joined to visitors one by one) unless more than 1,000 visitors match it.
+                var any = ["e.url LIKE ? ESCAPE '!'", "e.referrer LIKE ? ESCAPE '!'"]
+                var more: [SQLValue] = [Self.like(q), Self.like(q)]
+                if q.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) { any.append("e.ip LIKE ? ESCAPE '!'"); more.append(Self.like(q, prefix: true)) }
+                if q.count == 2 && q.allSatisfy({ $0.isASCII && $0.isLetter }) { any.append("e.country = ?"); more.append(.text(q.uppercased())) }
+                let keys = try await conn.query("SELECT visitor_key FROM visitors WHERE workspace_id = ? AND email IS NOT NULL AND email LIKE ? ESCAPE '!' LIMIT 1001",
+                                                [.int(workspace.raw), Self.like(q.lowercased())]).map { try $0.string("visitor_key") }
+                if keys.count > 1000 {
+                    any.append("v.email LIKE ? ESCAPE '!'"); more.append(Self.like(q.lowercased())); readsVisitors = true
+                } else if !keys.isEmpty {
+                    any.append("e.visitor_key IN (\(SQLTrackingStore.marks(keys.count)))"); more += keys.map { .text($0) }
+                }
+                conds.append("(" + any.joined(separator: " OR ") + ")")
+                binds += more
+            }
+            let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
+            // The count joins visitors only when a condition reads them (one page view has at most one visitor row).
+            let countBase = readsVisitors ? base : "FROM tracking_events e WHERE " + conds.joined(separator: " AND ")
             let total: Int
             if unfiltered, let n = try await Self.visitCountFromRollups(conn, workspace.raw, from: from, to: to) {
                 total = n

@@ -175,40 +175,75 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         }
     }
 
-    public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow] {
-        let views = try await breakdown(workspace, .page, from: from, to: to, limit: 100_000).filter { $0.pageviews > 0 }.prefix(limit)
-        guard !views.isEmpty else { return [] }
-        let paths = views.map(\.value)
+    public func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int, group: @Sendable (String) -> String?) async throws -> [PageRow] {
+        // Every page of the range from the hourly rollups, each under its row's key (its group's name or itself).
+        let all = try await breakdown(workspace, .page, from: from, to: to, limit: 1_000_000).filter { $0.pageviews > 0 }
+        var keyOf: [String: String] = [:], members: [String: [String]] = [:], views: [String: (pv: Int64, en: Int64)] = [:]
+        for r in all {
+            let key = group(r.value).map { String($0.prefix(255)) } ?? r.value
+            keyOf[r.value] = key
+            members[key, default: []].append(r.value)
+            views[key, default: (0, 0)].pv += r.pageviews
+            views[key, default: (0, 0)].en += r.engagedMs
+        }
+        let grouped = Set(all.compactMap { r in group(r.value) != nil ? keyOf[r.value] : nil })
+        let top = views.sorted { $0.value.pv != $1.value.pv ? $0.value.pv > $1.value.pv : $0.key < $1.key }.prefix(limit).map(\.key)
+        guard !top.isEmpty else { return [] }
+        let topSet = Set(top)
+        let paths = all.map(\.value).filter { topSet.contains(keyOf[$0]!) }
         let span = to.timeIntervalSince(from)
-        let previous = Dictionary(try await breakdown(workspace, .page, from: from.addingTimeInterval(-span), to: from, limit: 100_000).map { ($0.value, $0.pageviews) },
-                                  uniquingKeysWith: +)
+        var previous: [String: Int64] = [:]
+        for r in try await breakdown(workspace, .page, from: from.addingTimeInterval(-span), to: from, limit: 1_000_000) {
+            let key = group(r.value).map { String($0.prefix(255)) } ?? r.value
+            if topSet.contains(key) { previous[key, default: 0] += r.pageviews }
+        }
         let ws = SQLValue.int(workspace.raw)
+        let range: [SQLValue] = [ws, .int(from.epochMillis), .int(to.epochMillis)]
+        // Bind lists stay well under both engines' limits: the pages are asked for in chunks.
+        let chunks = stride(from: 0, to: paths.count, by: 2000).map { Array(paths[$0..<min($0 + 2000, paths.count)]) }
         let (visitors, entries, starts) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)], [String: (chats: Int64, tickets: Int64)]) in
             var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:], c: [String: (chats: Int64, tickets: Int64)] = [:]
-            for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
-                                          + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path",
-                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
-                v[String(try r.string("path").prefix(255)), default: 0] += try r.int("uv")
+            var groupVisitors: [String: Set<String>] = [:]
+            for chunk in chunks {
+                let marks = SQLTrackingStore.marks(chunk.count)
+                let single = chunk.filter { !grouped.contains(keyOf[$0]!) }, inGroups = chunk.filter { grouped.contains(keyOf[$0]!) }
+                if !single.isEmpty {
+                    for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
+                                                  + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(single.count))) GROUP BY path", range + single.map { .text($0) }) {
+                        v[String(try r.string("path").prefix(255)), default: 0] += try r.int("uv")
+                    }
+                }
+                // A group's visitors are counted once however many of its pages they saw.
+                if !inGroups.isEmpty {
+                    for r in try await conn.query("SELECT DISTINCT path, visitor_key FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
+                                                  + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(inGroups.count)))", range + inGroups.map { .text($0) }) {
+                        if let key = keyOf[String(try r.string("path").prefix(255))] { groupVisitors[key, default: []].insert(try r.string("visitor_key")) }
+                    }
+                }
+                for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
+                                              + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(marks)) GROUP BY entry_path",
+                                              range + chunk.map { .text($0) }) {
+                    guard let key = keyOf[try r.string("entry_path")] else { continue }
+                    let old = e[key] ?? (0, 0)
+                    e[key] = (old.0 + (try r.int("se")), old.1 + (try r.optionalInt("bo") ?? 0))
+                }
+                // Chats and tickets started on each page: the widget's custom events (bots left out).
+                for r in try await conn.query("SELECT path, name, COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'custom' AND ts >= ? AND ts < ?"
+                                              + " AND is_bot = 0 AND name IN (?, ?) AND path IN (\(marks)) GROUP BY path, name",
+                                              range + [.text(PageRow.chatStartedEvent), .text(PageRow.ticketStartedEvent)] + chunk.map { .text($0) }) {
+                    guard let key = keyOf[String(try r.string("path").prefix(255))] else { continue }
+                    let n = try r.int("n")
+                    if try r.string("name") == PageRow.chatStartedEvent { c[key, default: (0, 0)].chats += n } else { c[key, default: (0, 0)].tickets += n }
+                }
             }
-            for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
-                                          + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY entry_path",
-                                          [ws, .int(from.epochMillis), .int(to.epochMillis)] + paths.map { .text($0) }) {
-                e[try r.string("entry_path")] = (try r.int("se"), try r.optionalInt("bo") ?? 0)
-            }
-            // Chats and tickets started on each page: the widget's custom events (bots left out).
-            for r in try await conn.query("SELECT path, name, COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'custom' AND ts >= ? AND ts < ?"
-                                          + " AND is_bot = 0 AND name IN (?, ?) AND path IN (\(SQLTrackingStore.marks(paths.count))) GROUP BY path, name",
-                                          [ws, .int(from.epochMillis), .int(to.epochMillis), .text(PageRow.chatStartedEvent), .text(PageRow.ticketStartedEvent)]
-                                          + paths.map { .text($0) }) {
-                let path = String(try r.string("path").prefix(255)), n = try r.int("n")
-                if try r.string("name") == PageRow.chatStartedEvent { c[path, default: (0, 0)].chats += n } else { c[path, default: (0, 0)].tickets += n }
-            }
+            for (key, set) in groupVisitors { v[key] = Int64(set.count) }
             return (v, e, c)
         }
-        return views.map { r in
-            PageRow(path: r.value, views: r.pageviews, visitors: visitors[r.value] ?? 0, engagedMs: r.engagedMs, entries: entries[r.value]?.0 ?? 0,
-                    bounces: entries[r.value]?.1 ?? 0, previousViews: previous[r.value] ?? 0,
-                    chatStarts: starts[r.value]?.chats ?? 0, tickets: starts[r.value]?.tickets ?? 0)
+        return top.map { key in
+            PageRow(path: key, views: views[key]!.pv, visitors: visitors[key] ?? 0, engagedMs: views[key]!.en, entries: entries[key]?.0 ?? 0,
+                    bounces: entries[key]?.1 ?? 0, previousViews: previous[key] ?? 0,
+                    chatStarts: starts[key]?.chats ?? 0, tickets: starts[key]?.tickets ?? 0,
+                    groupedPages: grouped.contains(key) ? members[key]!.count : 0)
         }
     }
 

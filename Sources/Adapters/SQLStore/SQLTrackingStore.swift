@@ -261,7 +261,8 @@ public struct SQLTrackingStore: TrackingStore {
         // columns named in the update part change; the other values only satisfy the insert part's NOT NULL columns).
         let grown = all.indices.filter { !all[$0].isNew && all[$0].dirty }
         let updated = ["last_at", "exit_path", "entry_path", "pageviews", "events", "engaged_ms", "converted", "is_bot"]
-        let assignments = updated.map { "\($0) = \(incoming($0))" }.joined(separator: ", ")
+        // A session that changed waits for its Intent class again (migration 26).
+        let assignments = updated.map { "\($0) = \(incoming($0))" }.joined(separator: ", ") + ", intent_rules = ''"
         for part in Self.chunks(grown, 100) {
             var binds: [SQLValue] = []
             binds.reserveCapacity(part.count * 12)

@@ -40,7 +40,7 @@ public enum AnalyticsActions {
     }
 
     static func intentJSON(_ f: IntentFunnel) -> JSONValue {
-        .object(["sessions": .int(Int64(f.total)), "truncated": .bool(f.truncated), "stages": .array(Intent.allCases.map { i in
+        .object(["sessions": .int(Int64(f.total)), "pending": .int(Int64(f.pending)), "stages": .array(Intent.allCases.map { i in
             var o: [String: JSONValue] = ["intent": .string(i.rawValue), "label": .string(i.label), "sessions": .int(Int64(f.count(i)))]
             if Intent.funnel.contains(i) { o["reached"] = .int(Int64(f.reached(i))) }
             if let d = f.dropOff(i) { o["drop_off_percent"] = rounded(d) }
@@ -104,7 +104,7 @@ public enum AnalyticsActions {
             let (rows, total) = try await lists.sessions(inv.workspace!.id, from: range.start, to: range.end, filter: f, limit: per, offset: (page - 1) * per)
             return .object(["range": rangeJSON(range), "total": .int(Int64(total)), "page": .int(Int64(page)), "per_page": .int(Int64(per)), "sessions": .array(rows.map(sessionJSON))])
         })
-        r.register(ActionDefinition(name: "analytics.top_pages", summary: "Top pages of the range: views, unique visitors, bounce rate, average time, chat starts (0 until the live chat sends them) and support tickets opened from the widget on the page, trend against the previous period.",
+        r.register(ActionDefinition(name: "analytics.top_pages", summary: "Top pages of the range: views, unique visitors, bounce rate, average time, chat starts (0 until the live chat sends them) and support tickets opened from the widget on the page, trend against the previous period. Pages matching the site's analytics.page_groups patterns come as one row per pattern (grouped_pages: how many pages it holds).",
                                     scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
                                     params: rangeParams + [
                                         ActionParam("sort", .string(maxLength: 16, enumValues: AnalyticsService.pageSorts), "Column to sort by (default views)."),
@@ -117,7 +117,8 @@ public enum AnalyticsActions {
             return .object(["range": rangeJSON(range), "pages": .array(rows.map { p in
                 .object(["path": .string(p.path), "views": .int(p.views), "unique_visitors": .int(p.visitors), "bounce_rate": rounded(p.bounceRate),
                          "average_time_seconds": rounded(p.averageTime), "chat_starts": .int(p.chatStarts), "support_tickets": .int(p.tickets), "previous_views": .int(p.previousViews),
-                         "trend": .string(p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat")])
+                         "trend": .string(p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat"),
+                         "grouped_pages": .int(Int64(p.groupedPages))])
             })])
         })
         r.register(ActionDefinition(name: "analytics.geo", summary: "Visitors, sessions, bounce and conversion rates by country for the range, or by city within one country.",
@@ -151,9 +152,9 @@ public enum AnalyticsActions {
             }
             let (page, per) = (Int(inv.int("page") ?? 1), Int(inv.int("per_page") ?? 50))
             let wanted = inv.string("intent").flatMap(Intent.init(rawValue:))
-            let list = funnel.sessions.filter { wanted == nil || $0.intent == wanted }
-            out["total"] = .int(Int64(list.count)); out["page"] = .int(Int64(page)); out["per_page"] = .int(Int64(per))
-            out["sessions"] = .array(list.dropFirst((page - 1) * per).prefix(per).map { c in
+            let (list, total) = try await analytics.intentSessions(ws, funnel: funnel, intent: wanted, limit: per, offset: (page - 1) * per, lists: lists)
+            out["total"] = .int(Int64(total)); out["page"] = .int(Int64(page)); out["per_page"] = .int(Int64(per))
+            out["sessions"] = .array(list.map { c in
                 var o = sessionJSON(c.session)
                 if case .object(var d) = o { d["intent"] = .string(c.intent.rawValue); d["reason"] = .string(c.reason); o = .object(d) }
                 return o

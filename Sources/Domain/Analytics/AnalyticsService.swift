@@ -99,13 +99,21 @@ public struct AnalyticsService: Sendable {
         return LiveFilter(country: c, device: d, referrer: r)
     }
 
+    public static let pageGroupsSetting = "analytics.page_groups"
+
+    /// Maps a page to the first of `patterns` it matches (its group on Top pages), or nil.
+    public static func pageGrouper(_ patterns: [String]) -> @Sendable (String) -> String? {
+        { path in patterns.first { PagePattern.matches($0, path: path) } }
+    }
+
     /// Top pages sort keys: the columns of the page.
     public static let pageSorts = ["path", "views", "visitors", "bounce", "time", "chats", "tickets", "trend"]
 
     /// Top pages, sorted by `sort` (one of `pageSorts`, default views) descending unless `ascending`.
     public func topPages(_ workspace: WorkspaceID, range: DateRange, sort: String, ascending: Bool, limit: Int = 200) async throws -> [PageRow] {
         guard Self.pageSorts.contains(sort) else { throw DomainError.validation(field: "sort", message: "must be one of \(Self.pageSorts.joined(separator: ", "))") }
-        let rows = try await reports.topPages(workspace, from: range.start, to: range.end, limit: limit)
+        let groups = TrackingExclusions.entries(try await settings.value(Self.pageGroupsSetting, workspace: workspace)?.stringValue ?? "")
+        let rows = try await reports.topPages(workspace, from: range.start, to: range.end, limit: limit, group: Self.pageGrouper(groups))
         func key(_ r: PageRow) -> Double {
             switch sort {
             case "visitors": return Double(r.visitors)

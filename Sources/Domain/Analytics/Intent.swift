@@ -100,9 +100,12 @@ public struct ClassifiedSession: Sendable, Equatable {
 public struct IntentFunnel: Sendable {
     public var range: DateRange
     public var counts: [Intent: Int]
-    public var sessions: [ClassifiedSession]
-    /// True when the range held more sessions than were classified (`AnalyticsService.intentSessionLimit`).
-    public var truncated: Bool
+    /// Sessions of the range not classified yet: more were waiting than one request classifies
+    /// (`AnalyticsService.intentInlineLimit`; the worker's `analytics.intent.classify` job does the rest within
+    /// minutes), or they changed while being classified (they are live).
+    public var pending: Int
+    /// The key of the rules the counts were made under (sessions are listed under it).
+    public var rulesKey: String
 
     public var total: Int { counts.values.reduce(0, +) }
     public func count(_ i: Intent) -> Int { counts[i] ?? 0 }
@@ -119,24 +122,73 @@ public struct IntentFunnel: Sendable {
     }
 }
 
+extension IntentRules {
+    /// A key of these rules (and of the classifier's version): sessions classified under another key are classified again.
+    public var key: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
+        for b in ("intent-v1|" + [buying, comparing, support, research].map { $0.joined(separator: ",") }.joined(separator: "|")).utf8 {
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
 extension AnalyticsService {
-    /// At most this many sessions of a range are classified.
-    public static let intentSessionLimit = 200_000
+    /// At most this many waiting sessions are classified while a page waits; the worker's job classifies the rest.
+    public static let intentInlineLimit = 50_000
+    public static let intentBatch = 2_000
+    public static let intentClassifyJob = "analytics.intent.classify"
 
     public func intentRules(_ workspace: WorkspaceID) async throws -> IntentRules {
         IntentRules(settings: try await settings.resolved(workspace: workspace))
     }
 
-    /// Classifies every session (bots left out) that started in the range.
-    public func intentFunnel(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> IntentFunnel {
+    /// Classifies up to `limit` sessions of [from, to) that have no class under the site's current rules, oldest
+    /// first, and stores their classes. Returns how many were stored.
+    @discardableResult
+    public func classifyPendingSessions(_ workspace: WorkspaceID, from: Date, to: Date, lists: any AnalyticsLists, limit: Int) async throws -> Int {
         let rules = try await intentRules(workspace)
-        let rows = try await lists.sessionPages(workspace, from: range.start, to: range.end, limit: Self.intentSessionLimit + 1)
-        var counts: [Intent: Int] = [:]
-        let classified = rows.prefix(Self.intentSessionLimit).map { r -> ClassifiedSession in
-            let (i, why) = rules.classify(pageviews: r.session.pageviews, engagedMs: r.session.engagedMs, pages: r.pages)
-            counts[i, default: 0] += 1
-            return ClassifiedSession(session: r.session, pages: r.pages, intent: i, reason: why)
+        let key = rules.key
+        var after: (Date, Int64)?
+        var seen = 0, stored = 0
+        while seen < limit {
+            let batch = try await lists.pendingIntentSessions(workspace, from: from, to: to, rulesKey: key, after: after, limit: min(Self.intentBatch, limit - seen))
+            guard let last = batch.last else { break }
+            let stamps = batch.map { c -> IntentStamp in
+                let (i, why) = rules.classify(pageviews: c.session.pageviews, engagedMs: c.session.engagedMs, pages: c.pages)
+                return IntentStamp(sessionID: c.session.id, lastAt: c.session.lastAt, events: c.events, intent: i.rawValue, reason: why)
+            }
+            stored += try await lists.saveIntents(workspace, rulesKey: key, stamps)
+            seen += batch.count
+            after = (last.session.startedAt, last.session.id)
         }
-        return IntentFunnel(range: range, counts: counts, sessions: classified, truncated: rows.count > Self.intentSessionLimit)
+        return stored
+    }
+
+    /// The funnel of the range: every session (bots left out) that started in it, by class. Sessions not classified
+    /// under the current rules yet (new or changed since) are classified first, up to `intentInlineLimit`.
+    public func intentFunnel(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> IntentFunnel {
+        let key = try await intentRules(workspace).key
+        var raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key)
+        if (raw[""] ?? 0) > 0 {
+            try await classifyPendingSessions(workspace, from: range.start, to: range.end, lists: lists, limit: Self.intentInlineLimit)
+            raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key)
+        }
+        var counts: [Intent: Int] = [:]
+        for (k, n) in raw { if let i = Intent(rawValue: k) { counts[i, default: 0] += n } }
+        return IntentFunnel(range: range, counts: counts, pending: raw[""] ?? 0, rulesKey: key)
+    }
+
+    /// One page of the funnel's sessions (of one class, or all), newest first, with the total.
+    public func intentSessions(_ workspace: WorkspaceID, funnel: IntentFunnel, intent: Intent?, limit: Int, offset: Int, lists: any AnalyticsLists) async throws
+        -> (rows: [ClassifiedSession], total: Int) {
+        let rows = try await lists.stampedSessions(workspace, from: funnel.range.start, to: funnel.range.end, rulesKey: funnel.rulesKey,
+                                                   intents: intent.map { [$0.rawValue] } ?? [], limit: limit, offset: offset)
+        return (rows.compactMap(Self.classified), intent.map { funnel.count($0) } ?? funnel.total)
+    }
+
+    static func classified(_ s: StampedSession) -> ClassifiedSession? {
+        Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason) }
     }
 }

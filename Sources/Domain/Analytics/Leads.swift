@@ -75,8 +75,11 @@ public enum LeadScoring {
 extension AnalyticsService {
     /// Leads of the range, highest score first: visitors with a buying, comparing or support session.
     public func leads(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> [Lead] {
-        let funnel = try await intentFunnel(workspace, range: range, lists: lists)
+        let funnel = try await intentFunnel(workspace, range: range, lists: lists)  // classifies what is waiting
         let rules = try await intentRules(workspace)
+        let leadIntents = [Intent.buying, .comparing, .support]
+        let classified = try await lists.leadSessions(workspace, from: range.start, to: range.end, rulesKey: funnel.rulesKey,
+                                                      intents: leadIntents.map(\.rawValue)).compactMap(Self.classified)
         let now = clock.now()
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = range.timeZone
@@ -84,8 +87,8 @@ extension AnalyticsService {
             pages.reduce(0) { n, p in n + (patterns.contains { PagePattern.matches($0, path: p.key) } ? p.value : 0) }
         }
         var out: [Lead] = []
-        for (key, list) in Dictionary(grouping: funnel.sessions, by: \.session.visitorKey) {
-            guard list.contains(where: { [Intent.buying, .comparing, .support].contains($0.intent) }) else { continue }
+        for (key, list) in Dictionary(grouping: classified, by: \.session.visitorKey) {
+            guard list.contains(where: { leadIntents.contains($0.intent) }) else { continue }
             let sessions = list.sorted { ($0.session.startedAt, $0.session.id) > ($1.session.startedAt, $1.session.id) }
             let newest = sessions[0].session, oldest = sessions[sessions.count - 1].session
             let pricing = sessions.reduce(0) { $0 + count(rules.comparing, $1.pages) }

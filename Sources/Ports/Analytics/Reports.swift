@@ -76,8 +76,9 @@ public protocol AnalyticsReports: Sendable {
     func recentSessions(_ workspace: WorkspaceID, since: Date?, limit: Int) async throws -> [SessionRow]
     /// The sessions active since `since` that match `filter` (bots left out), newest first: the Live feed.
     func liveSessions(_ workspace: WorkspaceID, since: Date, filter: LiveFilter, limit: Int) async throws -> [SessionRow]
-    /// The most viewed pages of the range (bots left out), most views first.
-    func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [PageRow]
+    /// The most viewed pages of the range (bots left out), most views first. A page that `group` maps to a name
+    /// (the site's page groups) is counted in that name's row, each visitor once per group; nil keeps the page its own row.
+    func topPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int, group: @Sendable (String) -> String?) async throws -> [PageRow]
     /// The range's visitors (each once), sessions, bounces and conversions from the given countries, or from all with nil.
     func geoTotal(_ workspace: WorkspaceID, from: Date, to: Date, countries: [String]?) async throws -> GeoRow
     /// Every country of the range, or with `country` the cities of that country; most visitors first.
@@ -155,16 +156,50 @@ public protocol AnalyticsLists: Sendable {
     /// (pageview, custom…) or a custom event's name; `search` the URL, the name, the properties or the email.
     func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
         -> (rows: [(event: TrackedEvent, email: String?)], total: Int)
-    /// Sessions started in [from, to) (bots left out), newest first, each with the page paths viewed in it and how often
-    /// (for the Intent funnel and Leads).
-    func sessionPages(_ workspace: WorkspaceID, from: Date, to: Date, limit: Int) async throws -> [SessionPages]
+    /// Sessions (bots left out) that started in the range, by Intent class under the rules `rulesKey`; the key ""
+    /// counts the sessions not classified under these rules yet.
+    func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String) async throws -> [String: Int]
+    /// The range's sessions (bots left out) not classified under `rulesKey`, oldest first, after `after` (started, id).
+    func pendingIntentSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, after: (Date, Int64)?, limit: Int) async throws -> [IntentCandidate]
+    /// Stores the classes; a session that changed since it was read is skipped. Returns how many were stored.
+    func saveIntents(_ workspace: WorkspaceID, rulesKey: String, _ stamps: [IntentStamp]) async throws -> Int
+    /// The range's sessions classified under `rulesKey` (of the given classes; all when empty), newest first.
+    func stampedSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String], limit: Int, offset: Int) async throws -> [StampedSession]
+    /// Every classified session of the range whose visitor had a session of one of `intents` in it, newest first.
+    func leadSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String]) async throws -> [StampedSession]
 }
 
 /// A session with the pages viewed in it: path → views.
-public struct SessionPages: Sendable, Equatable {
+/// A session waiting for its Intent class: its row, the pages it viewed (path → views), and its event count,
+/// which the class is stamped against (a session that changed meanwhile keeps waiting).
+public struct IntentCandidate: Sendable, Equatable {
+    public var session: SessionRow
+    public var events: Int
+    public var pages: [String: Int]
+    public init(session: SessionRow, events: Int, pages: [String: Int]) { self.session = session; self.events = events; self.pages = pages }
+}
+
+/// The class given to one session under a key of the site's intent rules.
+public struct IntentStamp: Sendable, Equatable {
+    public var sessionID: Int64
+    public var lastAt: Date
+    public var events: Int
+    public var intent: String
+    public var reason: String
+    public init(sessionID: Int64, lastAt: Date, events: Int, intent: String, reason: String) {
+        self.sessionID = sessionID; self.lastAt = lastAt; self.events = events; self.intent = intent; self.reason = reason
+    }
+}
+
+/// A classified session with its pages (path → views), its class and the rule that decided it.
+public struct StampedSession: Sendable, Equatable {
     public var session: SessionRow
     public var pages: [String: Int]
-    public init(session: SessionRow, pages: [String: Int]) { self.session = session; self.pages = pages }
+    public var intent: String
+    public var reason: String
+    public init(session: SessionRow, pages: [String: Int], intent: String, reason: String) {
+        self.session = session; self.pages = pages; self.intent = intent; self.reason = reason
+    }
 }
 
 /// One page on Top pages. Views, engaged time and the previous period's views come from the hourly rollups;
@@ -182,11 +217,14 @@ public struct PageRow: Sendable, Equatable {
     public var chatStarts: Int64
     /// Support tickets opened from the widget on this page (`ticket_started` widget events).
     public var tickets: Int64
+    /// For a group row (`path` is its pattern): how many different pages of the range it holds; 0 for a single page.
+    public var groupedPages: Int
     public init(path: String, views: Int64, visitors: Int64, engagedMs: Int64, entries: Int64, bounces: Int64, previousViews: Int64,
-                chatStarts: Int64 = 0, tickets: Int64 = 0) {
+                chatStarts: Int64 = 0, tickets: Int64 = 0, groupedPages: Int = 0) {
         self.path = path; self.views = views; self.visitors = visitors; self.engagedMs = engagedMs; self.entries = entries; self.bounces = bounces
-        self.previousViews = previousViews; self.chatStarts = chatStarts; self.tickets = tickets
+        self.previousViews = previousViews; self.chatStarts = chatStarts; self.tickets = tickets; self.groupedPages = groupedPages
     }
+    public var isGroup: Bool { groupedPages > 0 }
     /// The widget's custom-event names counted per page.
     public static let chatStartedEvent = "chat_started"
     public static let ticketStartedEvent = "ticket_started"

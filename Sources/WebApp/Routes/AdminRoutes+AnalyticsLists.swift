@@ -220,9 +220,9 @@ extension AdminRoutes {
         let rows = try await services.analytics.topPages(site.id, range: range, sort: sort, ascending: ascending)
         if Self.param(request, "format") == "csv" {
             return CSV.response(filename: "top-pages-\(range.firstDay)-\(range.lastDay).csv",
-                                header: ["page", "views", "unique_visitors", "bounce_rate", "average_time_seconds", "chat_starts", "support_tickets", "previous_views"],
+                                header: ["page", "views", "unique_visitors", "bounce_rate", "average_time_seconds", "chat_starts", "support_tickets", "previous_views", "grouped_pages"],
                                 rows: rows.map { [$0.path, String($0.views), String($0.visitors), String(format: "%.1f", $0.bounceRate), String(format: "%.1f", $0.averageTime),
-                                                  String($0.chatStarts), String($0.tickets), String($0.previousViews)] })
+                                                  String($0.chatStarts), String($0.tickets), String($0.previousViews), String($0.groupedPages)] })
         }
         let base = Self.rangeParams(range)
         // Each header links to sorting by its column; the current column's link flips the order.
@@ -236,8 +236,13 @@ extension AdminRoutes {
             let trend = p.views > p.previousViews ? "up" : p.views < p.previousViews ? "down" : "flat"
             return ["path": p.path, "views": p.views, "visitors": p.visitors, "bounce": String(format: "%.1f%%", p.bounceRate), "time": Self.duration(p.averageTime),
                     "chats": p.chatStarts, "tickets": p.tickets, "trend": trend, "trendLabel": trend == "up" ? "▲ up from \(p.previousViews)" : trend == "down" ? "▼ down from \(p.previousViews)" : "● flat",
-                    "visitLink": Self.link("/admin/visitor-log", base + [("search", p.path)])]
+                    "grouped": p.isGroup ? p.groupedPages : false,
+                    // A group links to the Visitor log searching for the pattern's fixed start (e.g. /products/ for /products/*).
+                    "visitLink": Self.link("/admin/visitor-log", base + [("search", p.isGroup ? String(p.path.prefix { $0 != "*" }) : p.path)])]
         }
+        let groups = TrackingExclusions.entries(try await services.settings.value(AnalyticsService.pageGroupsSetting, workspace: site.id)?.stringValue ?? "")
+        m["groupsOn"] = !groups.isEmpty
+        m["groups"] = groups.joined(separator: ", ")
         m["csvLink"] = Self.link("/admin/top-pages", base + [("sort", sort), ("order", ascending ? "asc" : "desc"), ("format", "csv")])
         m["siteKey"] = site.siteKey
         return renderer.html("top_pages", m)

@@ -52,12 +52,12 @@ extension AdminRoutes {
         m["cfrom"] = Self.param(request, "cfrom")
         m["cto"] = Self.param(request, "cto")
         let wanted = Intent(rawValue: Self.param(request, "intent"))
-        let list = funnel.sessions.filter { wanted == nil || $0.intent == wanted }
         let times = DateFormatter()
         times.locale = Locale(identifier: "en_US_POSIX")
         times.timeZone = range.timeZone
         times.dateFormat = "yyyy-MM-dd HH:mm"
         if Self.param(request, "format") == "csv" {
+            let list = try await analytics.intentSessions(site.id, funnel: funnel, intent: wanted, limit: CSV.maxRows, offset: 0, lists: services.analyticsLists).rows
             return CSV.response(filename: "intent-\(range.firstDay)-\(range.lastDay).csv",
                                 header: ["session_id", "started", "visitor", "email", "intent", "reason", "pages", "engaged_seconds", "first_page", "last_page", "source"],
                                 rows: list.prefix(CSV.maxRows).map { c in
@@ -69,7 +69,8 @@ extension AdminRoutes {
         m["compare"] = other != nil
         m["sessionsTotal"] = funnel.total
         m["empty"] = funnel.total == 0
-        m["truncated"] = funnel.truncated
+        m["pending"] = funnel.pending
+        m["hasPending"] = funnel.pending > 0
         let stages = Intent.funnel.map { ("\($0.label) (reached)", Int64(funnel.reached($0))) } + [Intent.support, .bouncing].map { ($0.label, Int64(funnel.count($0))) }
         m["funnelSVG"] = SVGChart.bars(id: "intent-funnel", title: "Intent funnel, \(range.label): sessions reaching each stage", rows: stages, unit: "sessions", width: 640)
         if let other {
@@ -80,9 +81,11 @@ extension AdminRoutes {
         let page = max(1, Int(Self.param(request, "page")) ?? 1)
         let params = Self.rangeParams(range) + [("compare", comparePreset), ("cfrom", Self.param(request, "cfrom")), ("cto", Self.param(request, "cto")),
                                                 ("intent", wanted?.rawValue ?? "")]
-        Self.paging(&m, path: "/admin/intent", params: params, page: page, total: list.count)
+        let (list, listTotal) = try await analytics.intentSessions(site.id, funnel: funnel, intent: wanted, limit: Self.listPageSize,
+                                                                   offset: (page - 1) * Self.listPageSize, lists: services.analyticsLists)
+        Self.paging(&m, path: "/admin/intent", params: params, page: page, total: listTotal)
         m["intentOptions"] = Self.options([("", "All classes")] + Intent.allCases.map { ($0.rawValue, $0.label) }, selected: wanted?.rawValue ?? "")
-        m["rows"] = list.dropFirst((page - 1) * Self.listPageSize).prefix(Self.listPageSize).map { c -> [String: Any] in
+        m["rows"] = list.map { c -> [String: Any] in
             ["id": c.session.id, "when": times.string(from: c.session.startedAt), "who": c.session.email ?? c.session.name ?? "anonymous", "intent": c.intent.rawValue,
              "label": c.intent.label, "reason": c.reason, "pages": c.session.pageviews, "duration": Self.duration(c.session.duration),
              "entry": c.session.entryPath, "source": c.session.source]

@@ -167,10 +167,11 @@ extension AdminTemplates {
     \(noSite)
     {{^noSite}}
     {{> range_picker}}
+    <p class="hint" id="grouping-hint">{{#groupsOn}}Pages matching a page group ({{groups}}) are shown as one row, each visitor counted once per group.{{/groupsOn}}{{^groupsOn}}Every page is its own row. To show similar pages (product variants, blog posts) as one row, add page groups such as <code>/products/*</code> in Settings › Tracking › Top pages: page groups.{{/groupsOn}}</p>
     <table id="top-pages">
     <thead><tr>{{#columns}}<th><a href="{{href}}" id="{{id}}" class="{{#current}}current{{/current}}">{{label}}{{arrow}}</a></th>{{/columns}}</tr></thead>
     <tbody>
-    {{#rows}}<tr class="page-row"><td><a href="{{visitLink}}" class="page-link">{{path}}</a></td><td class="num">{{views}}</td><td class="num">{{visitors}}</td><td class="num">{{bounce}}</td><td class="num">{{time}}</td><td class="num chats">{{chats}}</td><td class="num tickets">{{tickets}}</td><td class="trend-{{trend}}">{{trendLabel}}</td></tr>{{/rows}}
+    {{#rows}}<tr class="page-row{{#grouped}} page-group{{/grouped}}"><td><a href="{{visitLink}}" class="page-link">{{path}}</a>{{#grouped}} <span class="badge group-badge" title="Pages grouped by the pattern {{path}} (Settings › Tracking › Top pages: page groups)">{{grouped}} pages</span>{{/grouped}}</td><td class="num">{{views}}</td><td class="num">{{visitors}}</td><td class="num">{{bounce}}</td><td class="num">{{time}}</td><td class="num chats">{{chats}}</td><td class="num tickets">{{tickets}}</td><td class="trend-{{trend}}">{{trendLabel}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="8" class="hint" id="empty">No page views in {{rangeLabel}}. If a page you know gets traffic shows no views, check that the tracking widget is on that page, that the page is not in Settings › Tracking › Excluded pages, and that a CDN is not serving a cached copy without the script.</td></tr>{{/rows}}
     </tbody></table>
     <p class="hint">Bounce rate: visits that began on the page and left after it alone (one page, under 10 s). Support tickets: tickets opened from the widget's ticket portal on the page (its <code>ticket_started</code> event). Chat starts count the widget's <code>chat_started</code> event, which the live chat will send (zero until then). Trend compares the views with the period of the same length before.</p>

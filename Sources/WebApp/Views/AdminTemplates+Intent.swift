@@ -15,7 +15,7 @@ extension AdminTemplates {
     <span class="hint" id="range-label">{{rangeLabel}} ({{timeZone}}){{#compareLabel}} vs {{compareLabel}}{{/compareLabel}}</span>
     </form>
     {{#empty}}<div class="card" id="empty-state"><p><strong>No sessions in {{rangeLabel}}.</strong></p><p class="hint">\(emptyHint)</p></div>{{/empty}}
-    {{#truncated}}<p class="hint" id="truncated">This range has more sessions than the funnel classifies at once: only the newest are counted. Choose a shorter range.</p>{{/truncated}}
+    {{#hasPending}}<p class="hint" id="pending">{{pending}} sessions of this range are not counted yet: they are live, or more were waiting for their class than one page load classifies. The worker classifies them within a few minutes; reload then.</p>{{/hasPending}}
     <div class="grid2">
     <div class="card"><h2>{{rangeLabel}}</h2>{{{funnelSVG}}}</div>
     {{#compare}}<div class="card"><h2>{{compareLabel}}</h2>{{{compareSVG}}}</div>{{/compare}}

@@ -113,4 +113,5 @@ public let allMigrations: [Migration] = [
     migration0023DailyVisitorRollups,
     migration0024VisitLogIndex,
     migration0025VisitLogCounts,
+    migration0026SessionIntent,
 ]
