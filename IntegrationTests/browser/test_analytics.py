@@ -120,6 +120,25 @@ def test_analytics_pages_on_seeded_data(web, browser):
     assert rates == sorted(rates, reverse=True) and len(rates) > 3
     browser.save_screenshot(os.path.join(SHOTS, "analytics-top-pages.png"))
 
+    # Page groups (setting analytics.page_groups): the blog posts become one row with each visitor counted once.
+    assert "Every page is its own row" in browser.find_element(By.ID, "grouping-hint").text
+    site_key = db.execute("SELECT site_key FROM workspaces ORDER BY id LIMIT 1").fetchone()[0]
+    r = web.admin("action", "run", "settings.set", "--site-key", site_key, "--json", '{"name":"analytics.page_groups","value":"/blog/*"}')
+    assert r.returncode == 0, r.stdout + r.stderr
+    browser.refresh()
+    group = browser.find_element(By.CSS_SELECTOR, "#top-pages tbody tr.page-group")
+    assert group.find_element(By.CSS_SELECTOR, "a.page-link").text == "/blog/*"
+    blog_views, blog_visitors, blog_pages = db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT visitor_key), COUNT(DISTINCT path) FROM tracking_events WHERE type = 'pageview' AND is_bot = 0"
+        " AND path LIKE '/blog/%' AND ts >= ? AND ts < ?", (a, b)).fetchone()
+    cells = group.find_elements(By.TAG_NAME, "td")
+    assert number(cells[1].text) == blog_views > 0
+    assert number(cells[2].text) == blog_visitors
+    assert f"{blog_pages} pages" in group.find_element(By.CSS_SELECTOR, ".group-badge").text and blog_pages >= 2
+    assert not [a_.text for a_ in browser.find_elements(By.CSS_SELECTOR, "#top-pages a.page-link") if a_.text.startswith("/blog/") and a_.text != "/blog/*"]
+    assert "search=%2Fblog%2F" in group.find_element(By.CSS_SELECTOR, "a.page-link").get_attribute("href")
+    browser.save_screenshot(os.path.join(SHOTS, "analytics-top-pages-grouped.png"))
+
     # Geo intelligence: the countries' visitors as counted in the database; drill down into one country's cities.
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.side a[href="/admin/geo"]'))
     top = db.execute("SELECT country, COUNT(DISTINCT visitor_key) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND country != ''"

@@ -34,6 +34,11 @@ def test_intent_and_leads_on_seeded_data(web, browser):
     assert set(counts) == {"browsing", "researching", "comparing", "buying", "support", "bouncing"}
     assert sum(counts.values()) == sessions
     assert counts["bouncing"] == bounces
+    # The classes are stored with the sessions (migration 26), under the key of the site's rules.
+    stored = dict(db.execute("SELECT intent, COUNT(*) FROM tracking_sessions WHERE started_at >= ? AND started_at < ? AND is_bot = 0 AND intent_rules != ''"
+                             " GROUP BY intent", (a, b)).fetchall())
+    assert stored == {k: v for k, v in counts.items() if v}
+    assert not browser.find_elements(By.ID, "pending")
     assert counts["buying"] > 0 and counts["comparing"] > 0
     assert browser.find_element(By.CSS_SELECTOR, "svg#intent-funnel title").get_attribute("textContent").startswith("Intent funnel")
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg#intent-funnel rect.bar")) == 6
