@@ -138,6 +138,14 @@ import Testing
                 }
             }
             guard case .array(let rows)? = live["visitors"], let row = rows.first else { Issue.record("no live visitor"); return }
+            #expect(row["intent"]?.stringValue == "bouncing", "one page so far, no engagement")
+            // The spec's hot lead: the same visit goes on to checkout, and the live row says it is buying, with the rule.
+            var checkout = SessionTests.ev("r2", "here", "pageview", "/checkout", at: now.addingTimeInterval(-20)); checkout.workspaceID = site.id
+            _ = try await s.tracking.insert([checkout], rules: SessionRules())
+            let hot = try await liveWith([:])
+            guard case .array(let hotRows)? = hot["visitors"], let hotRow = hotRows.first else { Issue.record("no live visitor"); return }
+            #expect(hotRow["page"]?.stringValue == "/checkout" && hotRow["intent"]?.stringValue == "buying")
+            #expect(hotRow["intent_reason"]?.stringValue == "visited /checkout (buying page /checkout*)")
             let country = try #require(row["country"]?.stringValue), device = try #require(row["device"]?.stringValue)
             #expect(try await liveWith(["country": .string(country.lowercased()), "device": .string(device)])["active"]?.intValue == 1)
             #expect(try await liveWith(["country": .string(country == "ES" ? "FR" : "ES")])["active"]?.intValue == 0)

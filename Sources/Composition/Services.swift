@@ -221,7 +221,7 @@ public struct Services: Sendable {
         self.analytics = analytics
         let analyticsLists = SQLAnalyticsLists(db: db)
         self.analyticsLists = analyticsLists
-        LiveActions.register(into: &registry, visitors: self.visitors, clock: clock, analytics: analytics)
+        LiveActions.register(into: &registry, visitors: self.visitors, clock: clock, analytics: analytics, lists: analyticsLists)
         AnalyticsActions.register(into: &registry, analytics: analytics, lists: analyticsLists)
         EventsAPI.register(into: &registry, tracking: self.tracking, visitors: self.visitors, settings: self.settings, digests: digests, clock: clock, random: random)
         TicketActions.register(into: &registry, tickets: tickets)

@@ -84,6 +84,10 @@ extension SQLAnalyticsLists {
         }
     }
 
+    public func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: [String: Int]] {
+        try await db.read { try await Self.pages($0, workspace, sessions) }
+    }
+
     static func stamped(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ rows: [SQLRow]) async throws -> [StampedSession] {
         let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), try $0.string("intent"), try $0.string("intent_reason")) }
         let pages = try await pages(conn, workspace, sessions.map(\.0.id))

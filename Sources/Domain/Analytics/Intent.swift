@@ -188,6 +188,16 @@ extension AnalyticsService {
         return (rows.compactMap(Self.classified), intent.map { funnel.count($0) } ?? funnel.total)
     }
 
+    /// The class each of these sessions has right now (the Live feed: live sessions change too often to store theirs).
+    public func currentIntents(_ workspace: WorkspaceID, sessions: [SessionRow], lists: any AnalyticsLists) async throws -> [Int64: (intent: Intent, reason: String)] {
+        guard !sessions.isEmpty else { return [:] }
+        let rules = try await intentRules(workspace)
+        let pages = try await lists.pages(workspace, sessions: sessions.map(\.id))
+        var out: [Int64: (intent: Intent, reason: String)] = [:]
+        for s in sessions { out[s.id] = rules.classify(pageviews: s.pageviews, engagedMs: s.engagedMs, pages: pages[s.id] ?? [:]) }
+        return out
+    }
+
     static func classified(_ s: StampedSession) -> ClassifiedSession? {
         Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason) }
     }

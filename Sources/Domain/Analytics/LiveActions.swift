@@ -5,8 +5,8 @@ import Ports
 /// feed's filters.
 public enum LiveActions {
 
-    public static func register(into r: inout ActionRegistry, visitors: any VisitorLookup, clock: any TimeSource, analytics: AnalyticsService) {
-        r.register(ActionDefinition(name: "analytics.live", summary: "Visitors active on the site within the live threshold (setting analytics.live_threshold_seconds, default 90 seconds), newest first; the Live feed's filters.",
+    public static func register(into r: inout ActionRegistry, visitors: any VisitorLookup, clock: any TimeSource, analytics: AnalyticsService, lists: any AnalyticsLists) {
+        r.register(ActionDefinition(name: "analytics.live", summary: "Visitors active on the site within the live threshold (setting analytics.live_threshold_seconds, default 90 seconds), newest first, each with the class of its visit so far (intent, intent_reason: the Intent funnel's rules); the Live feed's filters.",
                                     scope: "analytics.read", roles: [.owner, .fullAdmin, .agent], risk: .read, workspaceScoped: true,
                                     params: [ActionParam("limit", .integer(min: 1, max: 500), "How many (default 100)."),
                                              ActionParam("country", .string(maxLength: 8), "Only visitors from this country (two-letter code, e.g. ES)."),
@@ -18,10 +18,12 @@ public enum LiveActions {
             let filter = try AnalyticsService.liveFilter(country: inv.string("country") ?? "", device: inv.string("device") ?? "", referrer: inv.string("referrer") ?? "")
             let window = Double(try await analytics.liveSettings(ws).threshold)
             let rows = try await analytics.reports.liveSessions(ws, since: now.addingTimeInterval(-window), filter: filter, limit: Int(inv.int("limit") ?? 100))
+            let intents = try await analytics.currentIntents(ws, sessions: rows, lists: lists)
             return .object(["active": .int(Int64(Set(rows.map(\.visitorKey)).count)), "threshold_seconds": .int(Int64(window)), "visitors": .array(rows.map { s in
                 .object(["visitor": .string(s.visitorKey), "session_id": .int(s.id), "last_seen": .string(f.string(from: s.lastAt)),
                          "page": .string(s.exitPath.isEmpty ? s.entryPath : s.exitPath), "country": .string(s.country), "device": .string(s.device),
-                         "source": .string(s.source), "referrer": .string(s.referrerDomain), "email": s.email.map { JSONValue.string($0) } ?? .null])
+                         "source": .string(s.source), "referrer": .string(s.referrerDomain), "email": s.email.map { JSONValue.string($0) } ?? .null,
+                         "intent": .string(intents[s.id]?.intent.rawValue ?? ""), "intent_reason": .string(intents[s.id]?.reason ?? "")])
             })])
         })
         r.register(ActionDefinition(name: "visitors.timeline", summary: "One customer's events across all their devices and browsers (anonymous visits before they identified included), oldest first.",

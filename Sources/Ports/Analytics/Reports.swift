@@ -165,6 +165,8 @@ public protocol AnalyticsLists: Sendable {
     func saveIntents(_ workspace: WorkspaceID, rulesKey: String, _ stamps: [IntentStamp]) async throws -> Int
     /// The range's sessions classified under `rulesKey` (of the given classes; all when empty), newest first.
     func stampedSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String], limit: Int, offset: Int) async throws -> [StampedSession]
+    /// The pages (path → views) of the given sessions.
+    func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: [String: Int]]
     /// Every classified session of the range whose visitor had a session of one of `intents` in it, newest first.
     func leadSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String]) async throws -> [StampedSession]
 }

@@ -198,10 +198,12 @@ extension AdminRoutes {
         m["count"] = Set(rows.map(\.visitorKey)).count
         m["updated"] = clock.string(from: now)
         m["siteKey"] = site.siteKey
+        let intents = try await services.analytics.currentIntents(site.id, sessions: rows, lists: services.analyticsLists)
         m["rows"] = rows.map { s -> [String: Any] in
             ["id": s.id, "stamp": "\(s.id)-\(s.lastAt.epochMillis)", "last": clock.string(from: s.lastAt), "page": s.exitPath.isEmpty ? s.entryPath : s.exitPath,
              "who": s.email ?? s.name ?? "anonymous", "country": s.country.isEmpty ? "Unknown" : s.country, "device": s.device, "browser": s.browser,
-             "source": s.source, "duration": Self.duration(s.duration), "pages": s.pageviews]
+             "source": s.source, "duration": Self.duration(s.duration), "pages": s.pageviews,
+             "intent": intents[s.id]?.intent.rawValue ?? "", "intentLabel": intents[s.id]?.intent.label ?? "", "reason": intents[s.id]?.reason ?? ""]
         }
         return renderer.html("live_feed", m)
     }

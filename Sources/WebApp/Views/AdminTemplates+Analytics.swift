@@ -152,10 +152,10 @@ extension AdminTemplates {
     <p class="toolbar"><strong id="live-count">{{count}}</strong> visitor(s) active in the last {{threshold}} s · updated <span id="live-updated">{{updated}}</span> · refreshes every {{refresh}} s
     <button type="button" class="small" id="live-toggle" data-paused="0">Pause</button></p>
     <table id="live-table">
-    <thead><tr><th>Last activity</th><th>Current page</th><th>Visitor</th><th>Country</th><th>Device</th><th>Source</th><th>Duration</th><th>Pages</th></tr></thead>
+    <thead><tr><th>Last activity</th><th>Current page</th><th>Visitor</th><th>Country</th><th>Device</th><th>Source</th><th>Duration</th><th>Pages</th><th>Intent</th></tr></thead>
     <tbody id="live-rows">
-    {{#rows}}<tr class="live-row" data-stamp="{{stamp}}"><td>{{last}}</td><td><a href="/admin/sessions/{{id}}" class="session-link">{{page}}</a></td><td>{{who}}</td><td>{{country}}</td><td>{{device}} <span class="hint">{{browser}}</span></td><td>{{source}}</td><td class="num">{{duration}}</td><td class="num">{{pages}}</td></tr>{{/rows}}
-    {{^rows}}{{#filtered}}<tr><td colspan="8" class="hint" id="empty">No visitor active in the last {{threshold}} s matches these filters.</td></tr>{{/filtered}}{{^filtered}}<tr><td colspan="8" class="hint" id="empty">Nobody is on the site right now. If your site has traffic, check that the tracking widget is installed (view the page source and look for the OpsIQ script), that its data-site-key is <code>{{siteKey}}</code>, and that an ad blocker or CSP header is not blocking it. Open your site in a private window: you should appear here within {{refresh}} seconds.</td></tr>{{/filtered}}{{/rows}}
+    {{#rows}}<tr class="live-row" data-stamp="{{stamp}}"><td>{{last}}</td><td><a href="/admin/sessions/{{id}}" class="session-link">{{page}}</a></td><td>{{who}}</td><td>{{country}}</td><td>{{device}} <span class="hint">{{browser}}</span></td><td>{{source}}</td><td class="num">{{duration}}</td><td class="num">{{pages}}</td><td class="intent intent-{{intent}}" title="{{reason}}">{{intentLabel}}</td></tr>{{/rows}}
+    {{^rows}}{{#filtered}}<tr><td colspan="9" class="hint" id="empty">No visitor active in the last {{threshold}} s matches these filters.</td></tr>{{/filtered}}{{^filtered}}<tr><td colspan="9" class="hint" id="empty">Nobody is on the site right now. If your site has traffic, check that the tracking widget is installed (view the page source and look for the OpsIQ script), that its data-site-key is <code>{{siteKey}}</code>, and that an ad blocker or CSP header is not blocking it. Open your site in a private window: you should appear here within {{refresh}} seconds.</td></tr>{{/filtered}}{{/rows}}
     </tbody></table>
     </div>
     {{/noSite}}
