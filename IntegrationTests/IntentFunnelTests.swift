@@ -201,6 +201,43 @@ import Testing
         }
     }
 
+    /// The widget's chat and ticket events make a visit support-seeking, a form submission makes a lead, and a chat
+    /// scores; on both engines.
+    @Test(arguments: Engine.all)
+    func chatsTicketsAndFormsAreSignals(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            let t0 = Self.now.addingTimeInterval(-7200)
+            func ev(_ id: String, _ v: String, _ type: String, _ path: String, _ dt: Double, name: String = "", engaged: Int64 = 0) -> TrackedEvent {
+                var e = AnalyticsReportTests.ev(id, v, type, path, at: t0.addingTimeInterval(dt), engaged: engaged)
+                e.name = name
+                return e
+            }
+            _ = try await store.insert([
+                ev("t1", "tk", "pageview", "/", 0), ev("t2", "tk", "pageview", "/about", 20), ev("t3", "tk", "custom", "/about", 40, name: "ticket_started", engaged: 15_000),
+                ev("c1", "ch", "pageview", "/", 0), ev("c2", "ch", "pageview", "/team", 20), ev("c3", "ch", "custom", "/team", 30, name: "chat_started"),
+                ev("f1", "fm", "pageview", "/", 0), ev("f2", "fm", "pageview", "/about", 20), ev("f3", "fm", "form", "/about", 50, name: "contact"),
+                ev("p1", "plain", "pageview", "/", 0), ev("p2", "plain", "pageview", "/about", 20, engaged: 12_000),
+            ], rules: SessionRules(timeout: 30 * 60, conversionEvents: []))
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let lists = SQLAnalyticsLists(db: t.db)
+            let range = try await analytics.range(Self.ws, preset: "last_7_days")
+            let funnel = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
+            #expect(funnel.total == 4 && funnel.count(.support) == 2 && funnel.count(.browsing) == 2)
+            let rows = try await analytics.intentSessions(Self.ws, funnel: funnel, intent: nil, limit: 10, offset: 0, lists: lists).rows
+            let by = Dictionary(uniqueKeysWithValues: rows.map { ($0.session.visitorKey, $0) })
+            #expect(by["tk"]?.intent == .support && by["tk"]?.reason == "opened a support ticket from the site")
+            #expect(by["ch"]?.intent == .support && by["ch"]?.reason == "started a chat")
+            #expect(by["fm"]?.intent == .browsing && by["fm"]?.signals[SessionSignal.form] == 1)
+            let leads = try await analytics.leads(Self.ws, range: range, lists: lists)
+            #expect(Set(leads.map(\.visitorKey)) == ["tk", "ch", "fm"], "a plain browsing visit is not a lead")
+            let chat = try #require(leads.first { $0.visitorKey == "ch" }?.parts.first { $0.name == "Chat" })
+            #expect(chat.points == 5 && chat.detail == "1 chat(s) started")
+            #expect(leads.first { $0.visitorKey == "fm" }?.tip == "Submitted a form: answer while they are still on the site or the same day.")
+        }
+    }
+
     /// Session templates for the leads set: pages in order, engaged time.
     static let templates: [(pages: [String], engaged: Int64)] = [
         (["/", "/about"], 12_000), (["/pricing", "/features"], 40_000), (["/pricing", "/pricing", "/checkout"], 90_000),

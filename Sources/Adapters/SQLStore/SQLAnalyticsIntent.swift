@@ -31,7 +31,7 @@ extension SQLAnalyticsLists {
                                             + " AND v.visitor_key = s.visitor_key WHERE \(conds) ORDER BY s.started_at, s.id LIMIT ?", binds + [.int(Int64(limit))])
             let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), Int(try $0.int("events"))) }
             let pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
-            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id] ?? [:]) }
+            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signals: Set(pages[$0.0.id]?.signals.keys.map { $0 } ?? [])) }
         }
     }
 
@@ -77,36 +77,44 @@ extension SQLAnalyticsLists {
         return try await db.read { conn in
             let rows = try await conn.query("""
                 SELECT \(Self.sessionColumns), s.intent, s.intent_reason FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
-                WHERE s.\(scope.replacingOccurrences(of: " AND ", with: " AND s.")) AND s.visitor_key IN (SELECT visitor_key FROM tracking_sessions WHERE \(scope) AND intent IN (\(SQLTrackingStore.marks(intents.count))))
+                WHERE s.\(scope.replacingOccurrences(of: " AND ", with: " AND s.")) AND (s.visitor_key IN (SELECT visitor_key FROM tracking_sessions WHERE \(scope) AND intent IN (\(SQLTrackingStore.marks(intents.count))))
+                  OR s.visitor_key IN (SELECT visitor_key FROM tracking_events WHERE workspace_id = ? AND type = 'form' AND ts >= ? AND ts < ? AND is_bot = 0))
                 ORDER BY s.started_at DESC, s.id DESC
-                """, binds + binds + intents.map { .text($0) })
+                """, binds + binds + intents.map { .text($0) } + [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)])
             return try await Self.stamped(conn, workspace, rows)
         }
     }
 
-    public func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: [String: Int]] {
+    public func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: (pages: [String: Int], signals: [String: Int])] {
         try await db.read { try await Self.pages($0, workspace, sessions) }
     }
 
     static func stamped(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ rows: [SQLRow]) async throws -> [StampedSession] {
         let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), try $0.string("intent"), try $0.string("intent_reason")) }
         let pages = try await pages(conn, workspace, sessions.map(\.0.id))
-        return sessions.map { StampedSession(session: $0.0, pages: pages[$0.0.id] ?? [:], intent: $0.1, reason: $0.2) }
+        return sessions.map { StampedSession(session: $0.0, pages: pages[$0.0.id]?.pages ?? [:], intent: $0.1, reason: $0.2, signals: pages[$0.0.id]?.signals ?? [:]) }
     }
 
-    /// (session, path) → views for the given sessions, 1,000 sessions a query. A visitor's page views within a session's
-    /// time span are its page views (one visitor's sessions never overlap), as in `sessionEvents`.
-    static func pages(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ ids: [Int64]) async throws -> [Int64: [String: Int]] {
-        var pages: [Int64: [String: Int]] = [:]
+    /// (session, path) → views and (session, signal) → count for the given sessions, 1,000 sessions a query. A visitor's
+    /// events within a session's time span are its events (one visitor's sessions never overlap), as in `sessionEvents`.
+    static func pages(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ ids: [Int64]) async throws -> [Int64: (pages: [String: Int], signals: [String: Int])] {
+        var out: [Int64: (pages: [String: Int], signals: [String: Int])] = [:]
         for part in SQLTrackingStore.chunks(ids, 1000) {
             for r in try await conn.query("""
-                SELECT s.id AS sid, e.path AS path, COUNT(*) AS n FROM tracking_sessions s JOIN tracking_events e
+                SELECT s.id AS sid, e.type AS type, CASE WHEN e.type = 'pageview' THEN e.path ELSE e.name END AS v, COUNT(*) AS n FROM tracking_sessions s JOIN tracking_events e
                   ON e.workspace_id = s.workspace_id AND e.visitor_key = s.visitor_key AND e.ts >= s.started_at AND e.ts <= s.last_at
-                WHERE s.workspace_id = ? AND s.id IN (\(SQLTrackingStore.marks(part.count))) AND e.type = 'pageview' GROUP BY s.id, e.path
-                """, [.int(workspace.raw)] + part.map { .int($0) }) {
-                pages[try r.int("sid"), default: [:]][try r.string("path")] = Int(try r.int("n"))
+                WHERE s.workspace_id = ? AND s.id IN (\(SQLTrackingStore.marks(part.count)))
+                  AND (e.type = 'pageview' OR e.type = 'form' OR (e.type = 'custom' AND e.name IN (?, ?)))
+                GROUP BY s.id, e.type, CASE WHEN e.type = 'pageview' THEN e.path ELSE e.name END
+                """, [.int(workspace.raw)] + part.map { .int($0) } + [.text(PageRow.chatStartedEvent), .text(PageRow.ticketStartedEvent)]) {
+                let sid = try r.int("sid"), n = Int(try r.int("n")), v = try r.string("v")
+                switch try r.string("type") {
+                case "pageview": out[sid, default: ([:], [:])].pages[v] = n
+                case "form": out[sid, default: ([:], [:])].signals[SessionSignal.form, default: 0] += n
+                default: out[sid, default: ([:], [:])].signals[v == PageRow.chatStartedEvent ? SessionSignal.chat : SessionSignal.ticket, default: 0] += n
+                }
             }
         }
-        return pages
+        return out
     }
 }

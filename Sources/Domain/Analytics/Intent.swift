@@ -67,16 +67,19 @@ public struct IntentRules: Sendable, Equatable {
     /// Classifies one session, first rule that applies wins, and says which rule decided:
     /// 1. one page and under 10 s of attention: bouncing;
     /// 2. a page matching the buying patterns (checkout, cart, signup): buying;
-    /// 3. a support page (help, contact): support-seeking;
+    /// 3. a support page (help, contact), a chat started or a support ticket opened from the widget: support-seeking;
     /// 4. a pricing or comparison page: comparing;
     /// 5. two or more content pages (docs, blog, features), or one read for a minute: researching;
     /// 6. four or more pages and two minutes engaged: researching;
     /// 7. otherwise browsing.
     /// `pages` maps each page path viewed to how often.
-    public func classify(pageviews: Int, engagedMs: Int64, pages: [String: Int]) -> (intent: Intent, reason: String) {
-        if pageviews <= 1 && engagedMs < 10_000 { return (.bouncing, "left after one page in under 10 s") }
+    /// `signals`: what the visitor did besides viewing pages (`SessionSignal`).
+    public func classify(pageviews: Int, engagedMs: Int64, pages: [String: Int], signals: Set<String> = []) -> (intent: Intent, reason: String) {
+        if pageviews <= 1 && engagedMs < 10_000 && signals.isEmpty { return (.bouncing, "left after one page in under 10 s") }
         if let m = Self.firstMatch(buying, pages) { return (.buying, "visited \(m.path) (buying page \(m.pattern))") }
         if let m = Self.firstMatch(support, pages) { return (.support, "visited \(m.path) (support page \(m.pattern))") }
+        if signals.contains(SessionSignal.chat) { return (.support, "started a chat") }
+        if signals.contains(SessionSignal.ticket) { return (.support, "opened a support ticket from the site") }
         if let m = Self.firstMatch(comparing, pages) { return (.comparing, "visited \(m.path) (comparison page \(m.pattern))") }
         let content = pages.keys.filter { p in research.contains { PagePattern.matches($0, path: p) } }.sorted()
         if content.count >= 2 { return (.researching, "read \(content.count) content pages (\(content.prefix(3).joined(separator: ", ")))") }
@@ -94,6 +97,8 @@ public struct ClassifiedSession: Sendable, Equatable {
     public var pages: [String: Int]
     public var intent: Intent
     public var reason: String
+    /// Chats, tickets and form submissions in the session (`SessionSignal` → count).
+    public var signals: [String: Int] = [:]
 }
 
 /// The funnel of one date range.
@@ -126,7 +131,7 @@ extension IntentRules {
     /// A key of these rules (and of the classifier's version): sessions classified under another key are classified again.
     public var key: String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
-        for b in ("intent-v1|" + [buying, comparing, support, research].map { $0.joined(separator: ",") }.joined(separator: "|")).utf8 {
+        for b in ("intent-v2|" + [buying, comparing, support, research].map { $0.joined(separator: ",") }.joined(separator: "|")).utf8 {
             h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
         }
         let hex = String(h, radix: 16)
@@ -156,7 +161,7 @@ extension AnalyticsService {
             let batch = try await lists.pendingIntentSessions(workspace, from: from, to: to, rulesKey: key, after: after, limit: min(Self.intentBatch, limit - seen))
             guard let last = batch.last else { break }
             let stamps = batch.map { c -> IntentStamp in
-                let (i, why) = rules.classify(pageviews: c.session.pageviews, engagedMs: c.session.engagedMs, pages: c.pages)
+                let (i, why) = rules.classify(pageviews: c.session.pageviews, engagedMs: c.session.engagedMs, pages: c.pages, signals: c.signals)
                 return IntentStamp(sessionID: c.session.id, lastAt: c.session.lastAt, events: c.events, intent: i.rawValue, reason: why)
             }
             stored += try await lists.saveIntents(workspace, rulesKey: key, stamps)
@@ -194,11 +199,13 @@ extension AnalyticsService {
         let rules = try await intentRules(workspace)
         let pages = try await lists.pages(workspace, sessions: sessions.map(\.id))
         var out: [Int64: (intent: Intent, reason: String)] = [:]
-        for s in sessions { out[s.id] = rules.classify(pageviews: s.pageviews, engagedMs: s.engagedMs, pages: pages[s.id] ?? [:]) }
+        for s in sessions {
+            out[s.id] = rules.classify(pageviews: s.pageviews, engagedMs: s.engagedMs, pages: pages[s.id]?.pages ?? [:], signals: Set(pages[s.id]?.signals.keys.map { $0 } ?? []))
+        }
         return out
     }
 
     static func classified(_ s: StampedSession) -> ClassifiedSession? {
-        Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason) }
+        Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason, signals: s.signals) }
     }
 }

@@ -35,7 +35,7 @@ public struct Lead: Sendable {
     public var tip: String
 }
 
-/// Lead scoring: 0 to 100 from these parts (the chat part stays 0 until the chat feature exists).
+/// Lead scoring: 0 to 100 from these parts (the chat part counts the widget's `chat_started` events, which the live chat will send).
 public enum LeadScoring {
     /// Points for recency: 20 when last seen today, one less for every 1.5 days, 0 after 30 days.
     public static func recency(daysAgo: Int) -> Int { max(0, 20 * (30 - daysAgo) / 30) }
@@ -47,6 +47,8 @@ public enum LeadScoring {
     public static func checkout(views: Int) -> Int { min(views, 2) * 10 }
     /// 1 point an engaged minute over all sessions, at most 10.
     public static func duration(engagedMs: Int64) -> Int { Int(min(engagedMs / 60_000, 10)) }
+    /// 5 points a chat started (the widget's `chat_started` event), at most 10.
+    public static func chat(chats: Int) -> Int { min(chats, 2) * 5 }
     /// 5 points for coming back on another day.
     public static func returns(activeDays: Int) -> Int { activeDays >= 2 ? 5 : 0 }
 
@@ -56,16 +58,17 @@ public enum LeadScoring {
          LeadScorePart(name: "Pricing visits", points: pricing(views: pricingViews), max: 20, detail: "\(pricingViews) pricing page view(s)"),
          LeadScorePart(name: "Checkout visits", points: checkout(views: checkoutViews), max: 20, detail: "\(checkoutViews) checkout page view(s)"),
          LeadScorePart(name: "Session duration", points: duration(engagedMs: engagedMs), max: 10, detail: "\(engagedMs / 60_000) engaged minute(s)"),
-         LeadScorePart(name: "Chat", points: 0, max: 10, detail: chats == 0 ? "no chats (chat is not available yet)" : "\(chats) chat(s)"),
+         LeadScorePart(name: "Chat", points: chat(chats: chats), max: 10, detail: chats == 0 ? "no chats" : "\(chats) chat(s) started"),
          LeadScorePart(name: "Return visits", points: returns(activeDays: activeDays), max: 5, detail: "active on \(activeDays) day(s)")]
     }
 
     /// A rule-based next step.
-    public static func tip(pricingViews: Int, checkoutViews: Int, supportViews: Int, sessions: Int, converted: Bool, identified: Bool) -> String {
+    public static func tip(pricingViews: Int, checkoutViews: Int, supportViews: Int, sessions: Int, converted: Bool, identified: Bool, forms: Int = 0) -> String {
         if converted { return "Already bought: thank them and look for an upsell or a referral." }
         if checkoutViews > 0 { return "Reached checkout \(checkoutViews) time(s) without buying: follow up on what stopped them (payment, shipping, price)." }
         if pricingViews >= 3 { return "Visited pricing \(pricingViews) times: consider proactive outreach." }
         if supportViews > 0 { return "Looked for help: reach out before they open a ticket or leave." }
+        if forms > 0 { return "Submitted \(forms == 1 ? "a form" : "\(forms) forms"): answer while they are still on the site or the same day." }
         if sessions >= 3 { return "Came back \(sessions) times without buying: offer a demo or a guide." }
         if !identified { return "Anonymous: offer a resource in exchange for an email on the pricing page." }
         return "Compared plans: send a short note about the plan that fits them."
@@ -73,7 +76,7 @@ public enum LeadScoring {
 }
 
 extension AnalyticsService {
-    /// Leads of the range, highest score first: visitors with a buying, comparing or support session.
+    /// Leads of the range, highest score first: visitors with a buying, comparing or support session, or a form submission.
     public func leads(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> [Lead] {
         let funnel = try await intentFunnel(workspace, range: range, lists: lists)  // classifies what is waiting
         let rules = try await intentRules(workspace)
@@ -88,7 +91,9 @@ extension AnalyticsService {
         }
         var out: [Lead] = []
         for (key, list) in Dictionary(grouping: classified, by: \.session.visitorKey) {
-            guard list.contains(where: { leadIntents.contains($0.intent) }) else { continue }
+            let forms = list.reduce(0) { $0 + ($1.signals[SessionSignal.form] ?? 0) }
+            let chats = list.reduce(0) { $0 + ($1.signals[SessionSignal.chat] ?? 0) }
+            guard list.contains(where: { leadIntents.contains($0.intent) }) || forms > 0 else { continue }
             let sessions = list.sorted { ($0.session.startedAt, $0.session.id) > ($1.session.startedAt, $1.session.id) }
             let newest = sessions[0].session, oldest = sessions[sessions.count - 1].session
             let pricing = sessions.reduce(0) { $0 + count(rules.comparing, $1.pages) }
@@ -104,9 +109,9 @@ extension AnalyticsService {
                             firstAt: oldest.startedAt, lastAt: lastAt, sessions: sessions, pricingViews: pricing, checkoutViews: checkout, supportViews: support,
                             engagedMs: engaged, activeDays: days, converted: converted,
                             parts: LeadScoring.parts(daysAgo: daysAgo, sessions: sessions.count, pricingViews: pricing, checkoutViews: checkout, engagedMs: engaged,
-                                                     chats: 0, activeDays: days),
+                                                     chats: chats, activeDays: days),
                             tip: LeadScoring.tip(pricingViews: pricing, checkoutViews: checkout, supportViews: support, sessions: sessions.count, converted: converted,
-                                                 identified: ident != nil)))
+                                                 identified: ident != nil, forms: forms)))
         }
         return out.sorted { ($0.score, $0.lastAt, $0.visitorKey) > ($1.score, $1.lastAt, $1.visitorKey) }
     }

@@ -165,9 +165,9 @@ public protocol AnalyticsLists: Sendable {
     func saveIntents(_ workspace: WorkspaceID, rulesKey: String, _ stamps: [IntentStamp]) async throws -> Int
     /// The range's sessions classified under `rulesKey` (of the given classes; all when empty), newest first.
     func stampedSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String], limit: Int, offset: Int) async throws -> [StampedSession]
-    /// The pages (path → views) of the given sessions.
-    func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: [String: Int]]
-    /// Every classified session of the range whose visitor had a session of one of `intents` in it, newest first.
+    /// The pages (path → views) and signals (`SessionSignal` → count) of the given sessions.
+    func pages(_ workspace: WorkspaceID, sessions: [Int64]) async throws -> [Int64: (pages: [String: Int], signals: [String: Int])]
+    /// Every classified session of the range whose visitor had a session of one of `intents`, or a form submission, in it, newest first.
     func leadSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, intents: [String]) async throws -> [StampedSession]
 }
 
@@ -178,7 +178,19 @@ public struct IntentCandidate: Sendable, Equatable {
     public var session: SessionRow
     public var events: Int
     public var pages: [String: Int]
-    public init(session: SessionRow, events: Int, pages: [String: Int]) { self.session = session; self.events = events; self.pages = pages }
+    /// What the visitor did besides viewing pages (`SessionSignal`).
+    public var signals: Set<String>
+    public init(session: SessionRow, events: Int, pages: [String: Int], signals: Set<String> = []) {
+        self.session = session; self.events = events; self.pages = pages; self.signals = signals
+    }
+}
+
+/// Things a visitor did in a session that the Intent funnel and Leads read besides its pages: the widget's
+/// `chat_started` and `ticket_started` events and form submissions.
+public enum SessionSignal {
+    public static let chat = "chat"
+    public static let ticket = "ticket"
+    public static let form = "form"
 }
 
 /// The class given to one session under a key of the site's intent rules.
@@ -199,8 +211,10 @@ public struct StampedSession: Sendable, Equatable {
     public var pages: [String: Int]
     public var intent: String
     public var reason: String
-    public init(session: SessionRow, pages: [String: Int], intent: String, reason: String) {
-        self.session = session; self.pages = pages; self.intent = intent; self.reason = reason
+    /// What the visitor did besides viewing pages (`SessionSignal`) and how often.
+    public var signals: [String: Int]
+    public init(session: SessionRow, pages: [String: Int], intent: String, reason: String, signals: [String: Int] = [:]) {
+        self.session = session; self.pages = pages; self.intent = intent; self.reason = reason; self.signals = signals
     }
 }
 
