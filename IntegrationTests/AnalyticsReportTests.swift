@@ -280,6 +280,11 @@ import Testing
             #expect(campaign.rows.allSatisfy { $0.url.contains("summer-sale") || $0.referrer.contains("summer-sale") })
             #expect(campaign.rows.map(\.at) == campaign.rows.map(\.at).sorted(by: >), "newest first")
             let paged = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "summer-sale"), limit: 50, offset: 50)
+            // A search's total stops counting one past its limit ("more than N"); the rows are the same.
+            let few = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "summer-sale", searchCountLimit: 5), limit: 50, offset: 0)
+            #expect(expected.count > 6 && few.total == 6 && few.rows.map(\.id) == campaign.rows.map(\.id))
+            #expect(try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "summer-sale", searchCountLimit: expected.count), limit: 1, offset: 0).total
+                    == expected.count, "at the limit the total is exact")
             #expect(Set(paged.rows.map(\.id)).isDisjoint(with: campaign.rows.map(\.id)))
             // A customer by email, an IP (every visit from it, this site only), the Paid source and mobile devices.
             let ada = try await lists.visits(Self.ws, from: from, to: to, filter: VisitFilter(search: "ADA@example"), limit: 50, offset: 0)

@@ -49,6 +49,10 @@ public struct SQLAnalyticsLists: AnalyticsLists {
             let total: Int
             if unfiltered, let n = try await Self.visitCountFromRollups(conn, workspace.raw, from: from, to: to) {
                 total = n
+            } else if !q.isEmpty {
+                // At most searchCountLimit + 1 matches are counted: one more than the limit means "more than the limit".
+                total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n FROM (SELECT 1 AS one " + countBase + " LIMIT ?) t",
+                                                      binds + [.int(Int64(max(1, filter.searchCountLimit) + 1))])?.int("n") ?? 0)
             } else {
                 total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + countBase, binds)?.int("n") ?? 0)
             }

@@ -81,7 +81,10 @@ public enum AnalyticsActions {
             let f = VisitFilter(search: inv.string("search") ?? "", source: inv.string("source") ?? "", device: inv.string("device") ?? "",
                                 newOnly: inv.bool("new_only") ?? false, ip: inv.string("ip") ?? "")
             let (rows, total) = try await lists.visits(inv.workspace!.id, from: range.start, to: range.end, filter: f, limit: per, offset: (page - 1) * per)
-            return .object(["range": rangeJSON(range), "total": .int(Int64(total)), "page": .int(Int64(page)), "per_page": .int(Int64(per)), "visits": .array(rows.map { v in
+            // With a search, total counts at most 10,000 matches; total_at_least: true means there are more.
+            let capped = !f.search.trimmingCharacters(in: .whitespaces).isEmpty && total > f.searchCountLimit
+            return .object(["range": rangeJSON(range), "total": .int(Int64(capped ? f.searchCountLimit : total)), "total_at_least": .bool(capped),
+                            "page": .int(Int64(page)), "per_page": .int(Int64(per)), "visits": .array(rows.map { v in
                 .object(["id": .int(v.id), "session_id": v.sessionID.map { JSONValue.int($0) } ?? .null, "visitor": .string(v.visitorKey), "at": iso(v.at), "ip": .string(v.ip),
                          "country": .string(v.country), "city": .string(v.city), "url": .string(v.url), "path": .string(v.path), "referrer": .string(v.referrer),
                          "source": .string(v.source), "device": .string(v.device), "browser": .string(v.browser), "bot": .bool(v.isBot),

@@ -97,8 +97,13 @@ public struct VisitFilter: Sendable, Equatable {
     public var newOnly: Bool
     /// Only this exact IP (the "all visits from this IP" link).
     public var ip: String
-    public init(search: String = "", source: String = "", device: String = "", newOnly: Bool = false, ip: String = "") {
-        self.search = search; self.source = source; self.device = device; self.newOnly = newOnly; self.ip = ip
+    /// With a search, the total is counted up to this many matches: a total above it means "more than this many"
+    /// (a search reads the range's rows; counting stops once the answer is known to be large).
+    public var searchCountLimit: Int
+    public static let defaultSearchCountLimit = 10_000
+    public init(search: String = "", source: String = "", device: String = "", newOnly: Bool = false, ip: String = "",
+                searchCountLimit: Int = VisitFilter.defaultSearchCountLimit) {
+        self.search = search; self.source = source; self.device = device; self.newOnly = newOnly; self.ip = ip; self.searchCountLimit = searchCountLimit
     }
 }
 

@@ -75,6 +75,7 @@ extension AdminRoutes {
         }
         let params = Self.rangeParams(range) + [("search", filter.search), ("source", source), ("device", device), ("new_only", filter.newOnly ? "1" : ""), ("ip", filter.ip)]
         Self.paging(&m, path: "/admin/visitor-log", params: params, page: page, total: total)
+        if !filter.search.isEmpty && total > filter.searchCountLimit { m["total"] = "More than \(filter.searchCountLimit.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))))" }
         m["rows"] = rows.map { v -> [String: Any] in
             var row: [String: Any] = ["when": times.string(from: v.at), "ip": v.ip, "ipLink": Self.link("/admin/visitor-log", Self.rangeParams(range) + [("ip", v.ip)]),
              "country": v.country.isEmpty ? "Unknown" : v.country, "path": String(v.path.prefix(80)), "url": v.url,
