@@ -238,6 +238,42 @@ import Testing
         }
     }
 
+    /// A backlog of sessions close in time is classified from one read of its time window (the batch path for
+    /// 100 or more sessions within 6 hours): every class is the known one, and signals are found there too.
+    @Test(arguments: Engine.all)
+    func aBatchCloseInTimeGetsTheSameClasses(_ engine: Engine) async throws {
+        try await TestDatabase.with(engine) { t in
+            let store = SQLTrackingStore(db: t.db)
+            var rng: UInt64 = 5
+            func next() -> UInt64 { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return rng >> 33 }
+            var events: [TrackedEvent] = []
+            var expected: [String: Intent] = [:]
+            let t0 = Self.now.addingTimeInterval(-5 * 3600)
+            for i in 0..<150 {
+                let intent = Intent.allCases[Int(next() % 6)], visitor = "w\(i)"
+                let at = t0.addingTimeInterval(Double(next() % (3 * 3600)))
+                events += Self.session(intent, variant: Int(next() % 6), visitor: visitor, at: at)
+                expected[visitor] = intent
+            }
+            // Two browsing visits that open a ticket or a chat are support-seeking; another visitor's earlier visit stays apart.
+            var ticket = AnalyticsReportTests.ev("w-t", "tk", "custom", "/about", at: t0.addingTimeInterval(120)); ticket.name = "ticket_started"
+            var chat = AnalyticsReportTests.ev("w-c", "ch", "custom", "/about", at: t0.addingTimeInterval(130)); chat.name = "chat_started"
+            events += [AnalyticsReportTests.ev("w-t0", "tk", "pageview", "/", at: t0.addingTimeInterval(60)), AnalyticsReportTests.ev("w-t1", "tk", "pageview", "/about", at: t0.addingTimeInterval(90)), ticket,
+                       AnalyticsReportTests.ev("w-c0", "ch", "pageview", "/", at: t0.addingTimeInterval(60)), AnalyticsReportTests.ev("w-c1", "ch", "pageview", "/about", at: t0.addingTimeInterval(90)), chat]
+            expected["tk"] = .support; expected["ch"] = .support
+            _ = try await store.insert(events.sorted { $0.ts < $1.ts }, rules: SessionRules(timeout: 30 * 60, conversionEvents: []))
+            let settings = SettingsService(store: SQLSettingsStore(db: t.db), db: t.db, clock: ManualClock(Self.now))
+            let analytics = AnalyticsService(reports: SQLAnalyticsReports(db: t.db), settings: settings, blocked: SQLBlockedNetworkStore(db: t.db), clock: ManualClock(Self.now))
+            let lists = SQLAnalyticsLists(db: t.db)
+            let range = try await analytics.range(Self.ws, preset: "today")
+            let funnel = try await analytics.intentFunnel(Self.ws, range: range, lists: lists)
+            #expect(funnel.total == expected.count && funnel.pending == 0)
+            let rows = try await analytics.intentSessions(Self.ws, funnel: funnel, intent: nil, limit: 1000, offset: 0, lists: lists).rows
+            for r in rows { #expect(r.intent == expected[r.session.visitorKey], "\(r.session.visitorKey): \(r.reason) \(r.pages)") }
+            #expect(rows.first { $0.session.visitorKey == "tk" }?.reason == "opened a support ticket from the site")
+        }
+    }
+
     /// Session templates for the leads set: pages in order, engaged time.
     static let templates: [(pages: [String], engaged: Int64)] = [
         (["/", "/about"], 12_000), (["/pricing", "/features"], 40_000), (["/pricing", "/pricing", "/checkout"], 90_000),

@@ -20,8 +20,10 @@ extension SQLAnalyticsLists {
     }
 
     public func pendingIntentSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, after: (Date, Int64)?, limit: Int) async throws -> [IntentCandidate] {
+        // The lower bound moves with the keyset, so each batch reads the index from where the last one stopped.
+        let lower = max(from.epochMillis, after?.0.epochMillis ?? from.epochMillis)
         var conds = "s.workspace_id = ? AND s.started_at >= ? AND s.started_at < ? AND s.is_bot = 0 AND s.intent_rules <> ?"
-        var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]
+        var binds: [SQLValue] = [.int(workspace.raw), .int(lower), .int(to.epochMillis), .text(rulesKey)]
         if let (t, id) = after {
             conds += " AND (s.started_at > ? OR (s.started_at = ? AND s.id > ?))"
             binds += [.int(t.epochMillis), .int(t.epochMillis), .int(id)]
@@ -30,7 +32,14 @@ extension SQLAnalyticsLists {
             let rows = try await conn.query("SELECT \(Self.sessionColumns), s.events FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id"
                                             + " AND v.visitor_key = s.visitor_key WHERE \(conds) ORDER BY s.started_at, s.id LIMIT ?", binds + [.int(Int64(limit))])
             let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), Int(try $0.int("events"))) }
-            let pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
+            // A batch of sessions close in time (the usual case: new sessions, or a backlog oldest first) reads the
+            // events of its time window in index order; a scattered one looks each session's events up by visitor.
+            let pages: [Int64: (pages: [String: Int], signals: [String: Int])]
+            if sessions.count >= 100, let lo = sessions.map(\.0.startedAt).min(), let hi = sessions.map(\.0.lastAt).max(), hi.timeIntervalSince(lo) <= 6 * 3600 {
+                pages = try await Self.pagesInWindow(conn, workspace, sessions.map(\.0), from: lo, to: hi)
+            } else {
+                pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
+            }
             return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signals: Set(pages[$0.0.id]?.signals.keys.map { $0 } ?? [])) }
         }
     }
@@ -93,6 +102,29 @@ extension SQLAnalyticsLists {
         let sessions = try rows.map { (try SQLAnalyticsReports.decodeRow($0), try $0.string("intent"), try $0.string("intent_reason")) }
         let pages = try await pages(conn, workspace, sessions.map(\.0.id))
         return sessions.map { StampedSession(session: $0.0, pages: pages[$0.0.id]?.pages ?? [:], intent: $0.1, reason: $0.2, signals: pages[$0.0.id]?.signals ?? [:]) }
+    }
+
+    /// The same as `pages` for sessions inside [from, to]: one range read of the window's events, each given to the
+    /// session of its visitor whose span holds it.
+    static func pagesInWindow(_ conn: any SQLConnection, _ workspace: WorkspaceID, _ sessions: [SessionRow], from: Date, to: Date) async throws
+        -> [Int64: (pages: [String: Int], signals: [String: Int])] {
+        var byVisitor: [String: [(id: Int64, start: Int64, last: Int64)]] = [:]
+        for s in sessions { byVisitor[s.visitorKey, default: []].append((s.id, s.startedAt.epochMillis, s.lastAt.epochMillis)) }
+        var out: [Int64: (pages: [String: Int], signals: [String: Int])] = [:]
+        for r in try await conn.query("""
+            SELECT visitor_key, ts, type, path, name FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts <= ?
+              AND (type = 'pageview' OR type = 'form' OR (type = 'custom' AND name IN (?, ?)))
+            """, [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(PageRow.chatStartedEvent), .text(PageRow.ticketStartedEvent)]) {
+            guard let list = byVisitor[try r.string("visitor_key")] else { continue }
+            let ts = try r.int("ts")
+            guard let sid = list.first(where: { $0.start <= ts && ts <= $0.last })?.id else { continue }
+            switch try r.string("type") {
+            case "pageview": out[sid, default: ([:], [:])].pages[try r.string("path"), default: 0] += 1
+            case "form": out[sid, default: ([:], [:])].signals[SessionSignal.form, default: 0] += 1
+            default: out[sid, default: ([:], [:])].signals[try r.string("name") == PageRow.chatStartedEvent ? SessionSignal.chat : SessionSignal.ticket, default: 0] += 1
+            }
+        }
+        return out
     }
 
     /// (session, path) → views and (session, signal) → count for the given sessions, 1,000 sessions a query. A visitor's

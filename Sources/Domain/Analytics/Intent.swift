@@ -141,7 +141,7 @@ extension IntentRules {
 
 extension AnalyticsService {
     /// At most this many waiting sessions are classified while a page waits; the worker's job classifies the rest.
-    public static let intentInlineLimit = 50_000
+    public static let intentInlineLimit = 10_000
     public static let intentBatch = 2_000
     public static let intentClassifyJob = "analytics.intent.classify"
 
