@@ -40,7 +40,7 @@ extension SQLAnalyticsLists {
             } else {
                 pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
             }
-            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signals: Set(pages[$0.0.id]?.signals.keys.map { $0 } ?? [])) }
+            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signals: Set(pages[$0.0.id]?.signals.keys ?? [:].keys)) }
         }
     }
 

@@ -101,6 +101,11 @@ public struct AnalyticsService: Sendable {
 
     public static let pageGroupsSetting = "analytics.page_groups"
 
+    /// The site's Top pages groups (setting `analytics.page_groups`), in order.
+    public func pageGroups(_ workspace: WorkspaceID) async throws -> [String] {
+        TrackingExclusions.entries(try await settings.value(Self.pageGroupsSetting, workspace: workspace)?.stringValue ?? "")
+    }
+
     /// Maps a page to the first of `patterns` it matches (its group on Top pages), or nil.
     public static func pageGrouper(_ patterns: [String]) -> @Sendable (String) -> String? {
         { path in patterns.first { PagePattern.matches($0, path: path) } }
@@ -112,8 +117,7 @@ public struct AnalyticsService: Sendable {
     /// Top pages, sorted by `sort` (one of `pageSorts`, default views) descending unless `ascending`.
     public func topPages(_ workspace: WorkspaceID, range: DateRange, sort: String, ascending: Bool, limit: Int = 200) async throws -> [PageRow] {
         guard Self.pageSorts.contains(sort) else { throw DomainError.validation(field: "sort", message: "must be one of \(Self.pageSorts.joined(separator: ", "))") }
-        let groups = TrackingExclusions.entries(try await settings.value(Self.pageGroupsSetting, workspace: workspace)?.stringValue ?? "")
-        let rows = try await reports.topPages(workspace, from: range.start, to: range.end, limit: limit, group: Self.pageGrouper(groups))
+        let rows = try await reports.topPages(workspace, from: range.start, to: range.end, limit: limit, group: Self.pageGrouper(try await pageGroups(workspace)))
         func key(_ r: PageRow) -> Double {
             switch sort {
             case "visitors": return Double(r.visitors)

@@ -243,7 +243,7 @@ extension AdminRoutes {
                     // A group links to the Visitor log searching for the pattern's fixed start (e.g. /products/ for /products/*).
                     "visitLink": Self.link("/admin/visitor-log", base + [("search", p.isGroup ? String(p.path.prefix { $0 != "*" }) : p.path)])]
         }
-        let groups = TrackingExclusions.entries(try await services.settings.value(AnalyticsService.pageGroupsSetting, workspace: site.id)?.stringValue ?? "")
+        let groups = try await services.analytics.pageGroups(site.id)
         m["groupsOn"] = !groups.isEmpty
         m["groups"] = groups.joined(separator: ", ")
         m["csvLink"] = Self.link("/admin/top-pages", base + [("sort", sort), ("order", ascending ? "asc" : "desc"), ("format", "csv")])
