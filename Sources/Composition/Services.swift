@@ -281,8 +281,14 @@ public struct Services: Sendable {
         h.register(Maintenance.rezoneKind) { _ in
             for ws in try await db.read({ try await workspaces.all(in: $0) }) {
                 let id = try await settings.value("timezone", workspace: ws.id)?.stringValue ?? "UTC"
-                guard let zone = TimeZone(identifier: id), let stored = try await rollups.rollupZone(ws.id), stored != zone.identifier else { continue }
-                log.info("recounting daily analytics rollups in the site's new time zone", metadata: ["site": "\(ws.siteKey)", "from": "\(stored)", "to": "\(zone.identifier)"])
+                guard let zone = TimeZone(identifier: id) else { continue }
+                // A new time zone, page tables not filled yet (data from before migration 27), or no rollups at all
+                // for a site with sessions (data from before migration 23).
+                let state = try await rollups.rollupState(ws.id)
+                if let state, state.zone == zone.identifier, state.pages { continue }
+                if state == nil, try await !rollups.hasSessions(ws.id) { continue }
+                log.info("recounting daily analytics rollups", metadata: ["site": "\(ws.siteKey)", "from": "\(state?.zone ?? "none")", "to": "\(zone.identifier)",
+                                                                         "pages": "\(state?.pages ?? false)"])
                 try await rollups.rebuildDailyRollups(ws.id, zone: zone)
             }
         }

@@ -5,11 +5,12 @@ import Ports
 /// whole local days of the zone they are kept in: a 30-day range reads about 30 day rows and a few hundred
 /// (day, previous day) rows, however many sessions it holds.
 extension SQLAnalyticsReports {
-    /// The local day numbers of `instants` when the site's daily rollups are complete and every instant is a local
-    /// midnight of their zone; nil otherwise (the caller counts raw sessions).
-    static func localDays(_ conn: any SQLConnection, _ ws: Int64, _ instants: [Date]) async throws -> [Int64]? {
-        guard let r = try await conn.queryFirst("SELECT zone FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(ws)]),
+    /// The local day numbers of `instants` when the site's daily rollups (with `pages`: its page tables too) are
+    /// complete and every instant is a local midnight of their zone; nil otherwise (the caller counts raw rows).
+    static func localDays(_ conn: any SQLConnection, _ ws: Int64, _ instants: [Date], pages: Bool = false) async throws -> [Int64]? {
+        guard let r = try await conn.queryFirst("SELECT zone, pages FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(ws)]),
               let tz = TimeZone(identifier: try r.string("zone")) else { return nil }
+        if pages, try r.int("pages") != 1 { return nil }
         let local = LocalDays(tz)
         var out: [Int64] = []
         for i in instants {
@@ -40,6 +41,31 @@ extension SQLAnalyticsReports {
         }
         for r in try await conn.query("SELECT day, sessions FROM tracking_day_sessions WHERE workspace_id = ? AND day >= ? AND day < ?", [.int(ws), .int(d0), .int(d1)]) {
             out[try r.int("day"), default: (0, 0)].sessions = try r.int("sessions")
+        }
+        return out
+    }
+
+    /// Each page's unique visitors over local days [d0, d1) (migration 27): a visitor is counted on the first day of
+    /// the range it viewed the page.
+    static func pageVisitors(_ conn: any SQLConnection, _ ws: Int64, _ d0: Int64, _ d1: Int64, paths: [String]) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for part in SQLTrackingStore.chunks(paths, 2000) {
+            for r in try await conn.query("SELECT path, SUM(visitors) AS uv FROM tracking_page_day_visitors WHERE workspace_id = ? AND day >= ? AND day < ? AND prev_day < ?"
+                                          + " AND path IN (\(SQLTrackingStore.marks(part.count))) GROUP BY path", [.int(ws), .int(d0), .int(d1), .int(d0)] + part.map { .text($0) }) {
+                out[try r.string("path")] = try r.optionalInt("uv") ?? 0
+            }
+        }
+        return out
+    }
+
+    /// Sessions and bounces that started on each of `paths` over local days [d0, d1).
+    static func dayEntries(_ conn: any SQLConnection, _ ws: Int64, _ d0: Int64, _ d1: Int64, paths: [String]) async throws -> [String: (sessions: Int64, bounces: Int64)] {
+        var out: [String: (sessions: Int64, bounces: Int64)] = [:]
+        for part in SQLTrackingStore.chunks(paths, 2000) {
+            for r in try await conn.query("SELECT path, SUM(sessions) AS se, SUM(bounces) AS bo FROM tracking_day_entries WHERE workspace_id = ? AND day >= ? AND day < ?"
+                                          + " AND path IN (\(SQLTrackingStore.marks(part.count))) GROUP BY path", [.int(ws), .int(d0), .int(d1)] + part.map { .text($0) }) {
+                out[try r.string("path")] = (try r.optionalInt("se") ?? 0, try r.optionalInt("bo") ?? 0)
+            }
         }
         return out
     }

@@ -204,10 +204,22 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         let (visitors, entries, starts) = try await db.read { conn -> ([String: Int64], [String: (Int64, Int64)], [String: (chats: Int64, tickets: Int64)]) in
             var v: [String: Int64] = [:], e: [String: (Int64, Int64)] = [:], c: [String: (chats: Int64, tickets: Int64)] = [:]
             var groupVisitors: [String: Set<String>] = [:]
+            // Whole local days of the site's zone: visitors, entries and bounces from the daily page rollups.
+            let days = try await Self.localDays(conn, workspace.raw, [from, to], pages: true)
+            if let days {
+                for (path, uv) in try await Self.pageVisitors(conn, workspace.raw, days[0], days[1], paths: paths.filter { !grouped.contains(keyOf[$0]!) }) {
+                    v[path, default: 0] += uv
+                }
+                for (path, n) in try await Self.dayEntries(conn, workspace.raw, days[0], days[1], paths: paths) {
+                    guard let key = keyOf[path] else { continue }
+                    let old = e[key] ?? (0, 0)
+                    e[key] = (old.0 + n.sessions, old.1 + n.bounces)
+                }
+            }
             for chunk in chunks {
                 let marks = SQLTrackingStore.marks(chunk.count)
                 let single = chunk.filter { !grouped.contains(keyOf[$0]!) }, inGroups = chunk.filter { grouped.contains(keyOf[$0]!) }
-                if !single.isEmpty {
+                if !single.isEmpty && days == nil {
                     for r in try await conn.query("SELECT path, COUNT(DISTINCT visitor_key) AS uv FROM tracking_events WHERE workspace_id = ? AND ts >= ? AND ts < ? AND type = 'pageview'"
                                                   + " AND is_bot = 0 AND path IN (\(SQLTrackingStore.marks(single.count))) GROUP BY path", range + single.map { .text($0) }) {
                         v[String(try r.string("path").prefix(255)), default: 0] += try r.int("uv")
@@ -220,12 +232,14 @@ public struct SQLAnalyticsReports: AnalyticsReports {
                         if let key = keyOf[String(try r.string("path").prefix(255))] { groupVisitors[key, default: []].insert(try r.string("visitor_key")) }
                     }
                 }
-                for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
-                                              + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(marks)) GROUP BY entry_path",
-                                              range + chunk.map { .text($0) }) {
-                    guard let key = keyOf[try r.string("entry_path")] else { continue }
-                    let old = e[key] ?? (0, 0)
-                    e[key] = (old.0 + (try r.int("se")), old.1 + (try r.optionalInt("bo") ?? 0))
+                if days == nil {
+                    for r in try await conn.query("SELECT entry_path, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo FROM tracking_sessions"
+                                                  + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0 AND entry_path IN (\(marks)) GROUP BY entry_path",
+                                                  range + chunk.map { .text($0) }) {
+                        guard let key = keyOf[try r.string("entry_path")] else { continue }
+                        let old = e[key] ?? (0, 0)
+                        e[key] = (old.0 + (try r.int("se")), old.1 + (try r.optionalInt("bo") ?? 0))
+                    }
                 }
                 // Chats and tickets started on each page: the widget's custom events (bots left out).
                 for r in try await conn.query("SELECT path, name, COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'custom' AND ts >= ? AND ts < ?"

@@ -2,12 +2,21 @@ import Foundation
 import Ports
 
 extension SQLTrackingMaintenance {
-    /// The time zone a site's daily rollups are kept in (nil before its first stored session).
-    public func rollupZone(_ workspace: WorkspaceID) async throws -> String? {
-        try await db.read { try await $0.queryFirst("SELECT zone FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(workspace.raw)])?.string("zone") }
+    /// The zone of a site's daily rollups and whether its page tables (migration 27) are complete; nil when the site has no
+    /// rollups yet.
+    public func rollupState(_ workspace: WorkspaceID) async throws -> (zone: String, pages: Bool)? {
+        try await db.read { conn in
+            guard let r = try await conn.queryFirst("SELECT zone, pages FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(workspace.raw)]) else { return nil }
+            return (try r.string("zone"), try r.int("pages") == 1)
+        }
     }
 
-    /// Recounts a site's daily rollups (migration 23) from its stored sessions in `zone`, in one transaction, and
+    /// Whether the site has stored any session (a site with sessions and no rollups needs `rebuildDailyRollups`).
+    public func hasSessions(_ workspace: WorkspaceID) async throws -> Bool {
+        try await db.read { try await $0.queryFirst("SELECT id FROM tracking_sessions WHERE workspace_id = ? LIMIT 1", [.int(workspace.raw)]) != nil }
+    }
+
+    /// Recounts a site's daily rollups (migrations 23 and 27) from its stored sessions and page views in `zone`, in one transaction, and
     /// makes `zone` the one they are kept in: for data stored before the rollups existed, or after the site's time
     /// zone changed (until then reports in the new zone read the raw sessions). Run it when the site is quiet:
     /// sessions written while it runs may be counted under the old state.
@@ -15,17 +24,23 @@ extension SQLTrackingMaintenance {
         let ws = SQLValue.int(workspace.raw)
         let local = LocalDays(zone)
         try await db.transaction { tx in
-            for table in ["tracking_visitor_days", "tracking_day_visitors", "tracking_day_sessions", "tracking_rollup_zones"] {
+            for table in ["tracking_visitor_days", "tracking_day_visitors", "tracking_day_sessions", "tracking_rollup_zones",
+                          "tracking_page_visitor_days", "tracking_page_day_visitors", "tracking_day_entries"] {
                 try await tx.execute("DELETE FROM \(table) WHERE workspace_id = ?", [ws])
             }
             var present: [String: [Int64: Int64]] = [:]
             var days: [Int64: (sessions: Int64, bounces: Int64)] = [:]
-            for r in try await tx.query("SELECT visitor_key, started_at, pageviews, engaged_ms FROM tracking_sessions WHERE workspace_id = ? AND is_bot = 0", [ws]) {
+            var entries: [Int64: [String: (sessions: Int64, bounces: Int64)]] = [:]
+            for r in try await tx.query("SELECT visitor_key, started_at, entry_path, pageviews, engaged_ms FROM tracking_sessions WHERE workspace_id = ? AND is_bot = 0", [ws]) {
                 let d = local.day(try r.int("started_at"))
                 present[try r.string("visitor_key"), default: [:]][d, default: 0] += 1
-                days[d, default: (0, 0)].sessions += 1
                 let pv = try r.int("pageviews"), engaged = try r.int("engaged_ms")
-                if pv <= 1 && engaged < 10_000 { days[d, default: (0, 0)].bounces += 1 }
+                let bounce: Int64 = pv <= 1 && engaged < 10_000 ? 1 : 0
+                days[d, default: (0, 0)].sessions += 1
+                days[d, default: (0, 0)].bounces += bounce
+                let path = String(try r.string("entry_path").prefix(255))
+                entries[d, default: [:]][path, default: (0, 0)].sessions += 1
+                entries[d, default: [:]][path, default: (0, 0)].bounces += bounce
             }
             var pairs: [Int64: [Int64: Int64]] = [:]
             var rows: [(String, Int64, Int64)] = []
@@ -50,7 +65,65 @@ extension SQLTrackingMaintenance {
                 try await tx.execute("INSERT INTO tracking_day_sessions (workspace_id, day, sessions, bounces) VALUES " + Array(repeating: "(?, ?, ?, ?)", count: part.count).joined(separator: ", "),
                                      part.flatMap { [ws, .int($0.key), .int($0.value.sessions), .int($0.value.bounces)] })
             }
-            try await tx.execute("INSERT INTO tracking_rollup_zones (workspace_id, zone) VALUES (?, ?)", [ws, .text(zone.identifier)])
+            let entryRows = entries.flatMap { d, byPath in byPath.map { (d, $0.key, $0.value) } }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+            for part in SQLTrackingStore.chunks(entryRows, 300) {
+                try await tx.execute("INSERT INTO tracking_day_entries (workspace_id, day, path, sessions, bounces) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "),
+                                     part.flatMap { [ws, .int($0.0), .text($0.1), .int($0.2.sessions), .int($0.2.bounces)] })
+            }
+            try await rebuildPagePresence(ws, local, in: tx)
+            try await tx.execute("INSERT INTO tracking_rollup_zones (workspace_id, zone, pages) VALUES (?, ?, 1)", [ws, .text(zone.identifier)])
         }
+    }
+
+    /// Each page's visitors by day from the site's non-bot page views, read 500 visitors at a time so memory stays
+    /// bounded however many page views the site has.
+    func rebuildPagePresence(_ ws: SQLValue, _ local: LocalDays, in tx: any SQLConnection) async throws {
+        let visitors = try await tx.query("SELECT DISTINCT visitor_key FROM tracking_events WHERE workspace_id = ?", [ws]).map { try $0.string("visitor_key") }.sorted()
+        var pairs: [String: [Int64: [Int64: Int64]]] = [:]   // page → day → previous day → visitors
+        for part in SQLTrackingStore.chunks(visitors, 500) {
+            var views: [PresenceKey: [Int64: Int64]] = [:]
+            for r in try await tx.query("SELECT visitor_key, path, ts FROM tracking_events WHERE workspace_id = ? AND visitor_key IN (\(SQLTrackingStore.marks(part.count)))"
+                                        + " AND type = 'pageview' AND is_bot = 0", [ws] + part.map { .text($0) }) {
+                let key = PresenceKey(visitor: try r.string("visitor_key"), value: String(try r.string("path").prefix(255)))
+                views[key, default: [:]][local.day(try r.int("ts")), default: 0] += 1
+            }
+            var rows: [(PresenceKey, Int64, Int64)] = []
+            for (key, byDay) in views.sorted(by: { $0.key < $1.key }) {
+                var prev: Int64 = -1
+                for (d, n) in byDay.sorted(by: { $0.key < $1.key }) {
+                    pairs[key.value, default: [:]][d, default: [:]][prev, default: 0] += 1
+                    rows.append((key, d, n))
+                    prev = d
+                }
+            }
+            for rowPart in SQLTrackingStore.chunks(rows, 300) {
+                try await tx.execute("INSERT INTO tracking_page_visitor_days (workspace_id, visitor_key, path, day, views) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: rowPart.count).joined(separator: ", "),
+                                     rowPart.flatMap { [ws, .text($0.0.visitor), .text($0.0.value), .int($0.1), .int($0.2)] })
+            }
+        }
+        let flat = pairs.flatMap { path, byDay in byDay.flatMap { d, byPrev in byPrev.map { (d, path, $0.key, $0.value) } } }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        for part in SQLTrackingStore.chunks(flat, 300) {
+            try await tx.execute("INSERT INTO tracking_page_day_visitors (workspace_id, day, path, prev_day, visitors) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "),
+                                 part.flatMap { [ws, .int($0.0), .text($0.1), .int($0.2), .int($0.3)] })
+        }
+    }
+
+    /// Retention for Top pages' daily rollups. The per-visitor page days older than the cutoff's local day go (they are
+    /// about as many as page views); the per-day counts stay, like the site's own (a page's unique visitors over any
+    /// range after the cutoff are unchanged, since a visitor last seen before it counts the same as a new one there).
+    public func deletePageDays(_ workspace: WorkspaceID, before: Date, after: String, batch: Int) async throws -> String? {
+        let ws = SQLValue.int(workspace.raw)
+        guard let zone = try await rollupState(workspace).flatMap({ TimeZone(identifier: $0.zone) }) else { return nil }
+        let cutoff = LocalDays(zone).day(before.epochMillis)
+        let visitors = try await db.read { conn in
+            try await conn.query("SELECT DISTINCT visitor_key FROM tracking_page_visitor_days WHERE workspace_id = ? AND visitor_key > ? ORDER BY visitor_key LIMIT ?",
+                                 [ws, .text(after), .int(Int64(batch))]).map { try $0.string("visitor_key") }
+        }
+        guard let last = visitors.last else { return nil }
+        _ = try await db.write { conn in
+            try await conn.execute("DELETE FROM tracking_page_visitor_days WHERE workspace_id = ? AND visitor_key IN (\(SQLTrackingStore.marks(visitors.count))) AND day < ?",
+                                   [ws] + visitors.map { .text($0) } + [.int(cutoff)])
+        }
+        return visitors.count < batch ? nil : last
     }
 }

@@ -57,7 +57,7 @@ public struct SQLTrackingStore: TrackingStore {
         }
         try await upsertVisitors(events, in: tx)
         try await upsertRollups(events, started: started, in: tx)
-        try await upsertDailyRollups(changed, zones: zones, in: tx)
+        try await upsertDailyRollups(changed, events: events, zones: zones, in: tx)
         return inserted
     }
 

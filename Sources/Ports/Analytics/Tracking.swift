@@ -135,6 +135,9 @@ public protocol TrackingMaintenance: Sendable {
     /// Deletes at most `batch` events older than `before` in one site; returns how many went.
     func deleteEvents(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
     func deleteSessions(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
+    /// Deletes the per-visitor page days (Top pages' daily rollups) of local days before `before`'s, for at most
+    /// `batch` visitors after `after` in key order; returns the last visitor looked at (nil: the pass is over).
+    func deletePageDays(_ workspace: WorkspaceID, before: Date, after: String, batch: Int) async throws -> String?
     /// Visitors with an event since `since` (the live feed's "active now"), newest first.
     func activeVisitors(_ workspace: WorkspaceID, since: Date, limit: Int) async throws -> [(visitorKey: String, lastSeen: Date, path: String, country: String, device: String)]
 }

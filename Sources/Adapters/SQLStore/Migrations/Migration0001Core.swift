@@ -114,4 +114,5 @@ public let allMigrations: [Migration] = [
     migration0024VisitLogIndex,
     migration0025VisitLogCounts,
     migration0026SessionIntent,
+    migration0027PageDayRollups,
 ]
