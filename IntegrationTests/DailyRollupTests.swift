@@ -208,6 +208,25 @@ import Testing
         return out
     }
 
+    /// Geo intelligence's figures for several ranges: the countries, the cities of the top three, the total and each country group.
+    static func geo(_ analytics: AnalyticsService) async throws -> [String] {
+        var out: [String] = []
+        func line(_ label: String, _ g: GeoRow) -> String { "\(label) \(g.value): \(g.visitors) \(g.sessions) \(g.bounces) \(g.conversions)" }
+        for preset in ["today", "last_7_days", "last_30_days", "last_month"] {
+            let range = try await analytics.range(ws, preset: preset)
+            let countries = try await analytics.reports.geo(ws, from: range.start, to: range.end, country: nil)
+            out += countries.map { line(preset, $0) }
+            for c in countries.prefix(3) {
+                out += try await analytics.reports.geo(ws, from: range.start, to: range.end, country: c.value).map { line("\(preset) \(c.value)", $0) }
+            }
+            out.append(line("\(preset) total", try await analytics.reports.geoTotal(ws, from: range.start, to: range.end, countries: nil)))
+            for g in CountryGroupList.all {
+                out.append(line("\(preset) \(g.key)", try await analytics.reports.geoTotal(ws, from: range.start, to: range.end, countries: g.countries)))
+            }
+        }
+        return out
+    }
+
     /// Every non-zero row of the site's page rollups (migration 27), in a stable order.
     static func pageSnapshot(_ db: any SQLDatabase) async throws -> [String] {
         try await db.read { c in
@@ -218,6 +237,15 @@ import Testing
             for r in try await c.query("SELECT day, path, prev_day, visitors FROM tracking_page_day_visitors WHERE workspace_id = 1 AND visitors <> 0 ORDER BY day, path, prev_day") {
                 out.append("visitors \(try r.int("day")) \(try r.string("path")) \(try r.int("prev_day")) \(try r.int("visitors"))")
             }
+            for r in try await c.query("SELECT visitor_key, value, day, sessions FROM tracking_geo_visitor_days WHERE workspace_id = 1 AND sessions > 0 ORDER BY visitor_key, value, day") {
+                out.append("geo present \(try r.string("visitor_key")) \(try r.string("value")) \(try r.int("day")) \(try r.int("sessions"))")
+            }
+            for r in try await c.query("SELECT day, value, prev_day, visitors FROM tracking_geo_day_visitors WHERE workspace_id = 1 AND visitors <> 0 ORDER BY day, value, prev_day") {
+                out.append("geo visitors \(try r.int("day")) \(try r.string("value")) \(try r.int("prev_day")) \(try r.int("visitors"))")
+            }
+            for r in try await c.query("SELECT day, value, sessions, bounces, conversions FROM tracking_day_geo WHERE workspace_id = 1 AND (sessions <> 0 OR bounces <> 0 OR conversions <> 0) ORDER BY day, value") {
+                out.append("geo \(try r.int("day")) \(try r.string("value")) \(try r.int("sessions")) \(try r.int("bounces")) \(try r.int("conversions"))")
+            }
             for r in try await c.query("SELECT day, path, sessions, bounces FROM tracking_day_entries WHERE workspace_id = 1 AND (sessions <> 0 OR bounces <> 0) ORDER BY day, path") {
                 out.append("entries \(try r.int("day")) \(try r.string("path")) \(try r.int("sessions")) \(try r.int("bounces"))")
             }
@@ -225,9 +253,10 @@ import Testing
         }
     }
 
-    /// Top pages' daily rollups (migration 27), kept at ingest through late and out-of-order batches, bounces that
-    /// grow and visits judged bots after all: a recount from the stored rows gives the same rows, and Top pages reads
-    /// the same visitors, entries and bounces from them as from the raw page views and sessions, page groups included.
+    /// Top pages' and Geo intelligence's daily rollups (migration 27), kept at ingest through late and out-of-order
+    /// batches, bounces that grow and visits judged bots after all: a recount from the stored rows gives the same rows,
+    /// and both pages read the same figures from them as from the raw page views and sessions (page groups, cities and
+    /// country groups included).
     @Test(arguments: Engine.all)
     func pageRollupsKeptAtIngestEqualARecountAndTheRawFigures(_ engine: Engine) async throws {
         try await TestDatabase.with(engine) { t in
@@ -260,6 +289,9 @@ import Testing
             #expect(kept.contains { $0.hasPrefix("visitors ") && !$0.contains(" -1 ") }, "returning visitors are counted by their previous day on the page")
             #expect(kept.filter { $0.hasPrefix("present many /pricing ") }.count == 3)
             let fromRollups = try await Self.topPages(analytics)
+            let geoFromRollups = try await Self.geo(analytics)
+            #expect(geoFromRollups.contains { $0.hasPrefix("last_30_days spanish : ") && !$0.hasSuffix(": 0 0 0 0") })
+            #expect(geoFromRollups.contains { $0.hasPrefix("last_30_days total : ") && !$0.hasSuffix(": 0 0 0 0") })
             #expect(fromRollups.contains { $0.hasPrefix("last_30_days false /pricing: ") })
             #expect(fromRollups.contains { $0.hasPrefix("last_7_days true /blog/*: ") })
 
@@ -269,6 +301,11 @@ import Testing
                 #expect(try await Self.topPages(analytics) != fromRollups)
                 _ = try await t.db.write { try await $0.execute("UPDATE \(table) - 1000 WHERE workspace_id = 1") }
             }
+            for table in ["tracking_geo_day_visitors SET visitors = visitors", "tracking_day_geo SET conversions = conversions"] {
+                _ = try await t.db.write { try await $0.execute("UPDATE \(table) + 1000 WHERE workspace_id = 1") }
+                #expect(try await Self.geo(analytics) != geoFromRollups)
+                _ = try await t.db.write { try await $0.execute("UPDATE \(table) - 1000 WHERE workspace_id = 1") }
+            }
             // Recounted from the stored rows: the same rows.
             try await SQLTrackingMaintenance(db: t.db).rebuildDailyRollups(Self.ws, zone: TimeZone(identifier: Self.zone)!)
             #expect(try await Self.pageSnapshot(t.db) == kept)
@@ -276,21 +313,25 @@ import Testing
             // With the page tables marked incomplete, Top pages counts the raw rows: the same figures.
             _ = try await t.db.write { try await $0.execute("UPDATE tracking_rollup_zones SET pages = 0 WHERE workspace_id = 1") }
             #expect(try await Self.topPages(analytics) == fromRollups)
+            #expect(try await Self.geo(analytics) == geoFromRollups)
             // While they are incomplete, ingest leaves them alone (a later rebuild counts everything once).
             _ = try await store.insert([AnalyticsReportTests.ev("n1", "newcomer", "pageview", "/pricing", at: Self.now.addingTimeInterval(-60))], rules: rules)
             #expect(try await Self.pageSnapshot(t.db) == kept)
-            let withNewcomer = try await Self.topPages(analytics)
-            #expect(withNewcomer != fromRollups)
+            let withNewcomer = try await Self.topPages(analytics), geoWithNewcomer = try await Self.geo(analytics)
+            #expect(withNewcomer != fromRollups && geoWithNewcomer != geoFromRollups)
             try await SQLTrackingMaintenance(db: t.db).rebuildDailyRollups(Self.ws, zone: TimeZone(identifier: Self.zone)!)
             #expect(try await Self.topPages(analytics) == withNewcomer)
+            #expect(try await Self.geo(analytics) == geoWithNewcomer)
 
             // Retention removes the per-visitor page days before the cutoff and nothing a later range reads.
             let maintenance = SQLTrackingMaintenance(db: t.db)
             let before = try await Self.pageSnapshot(t.db).filter { $0.hasPrefix("present ") }.count
             var after = ""
-            while let last = try await maintenance.deletePageDays(Self.ws, before: Self.now.addingTimeInterval(-20 * day), after: after, batch: 7) { after = last }
+            while let last = try await maintenance.deletePresenceDays(Self.ws, before: Self.now.addingTimeInterval(-20 * day), after: after, batch: 7) { after = last }
             let left = try await Self.pageSnapshot(t.db).filter { $0.hasPrefix("present ") }.count
             #expect(left < before && left > 0)
+            let recent = { (rows: [String]) in rows.filter { $0.hasPrefix("last_7_days") || $0.hasPrefix("today") } }
+            #expect(recent(try await Self.geo(analytics)) == recent(geoWithNewcomer))
             #expect(try await Self.topPages(analytics).filter { $0.hasPrefix("last_7_days") || $0.hasPrefix("today") || $0.hasPrefix("yesterday") }
                     == withNewcomer.filter { $0.hasPrefix("last_7_days") || $0.hasPrefix("today") || $0.hasPrefix("yesterday") })
         }

@@ -69,4 +69,49 @@ extension SQLAnalyticsReports {
         }
         return out
     }
+
+    /// Which Geo values a query reads: one, or every value that starts with a prefix.
+    enum GeoValues {
+        case exact(String)
+        case prefix(String)
+
+        var condition: String {
+            switch self {
+            case .exact: return " AND value = ?"
+            // A range, not LIKE, so the primary key serves it. (MariaDB compares with trailing spaces padded, so the upper
+            // bound is the prefix with its last character raised by one, never the prefix with something appended.)
+            case .prefix: return " AND value >= ? AND value < ?"
+            }
+        }
+
+        var binds: [SQLValue] {
+            switch self {
+            case .exact(let v): return [.text(v)]
+            case .prefix(let p): return [.text(p), .text(String(p.dropLast()) + String(UnicodeScalar(p.unicodeScalars.last!.value + 1)!))]
+            }
+        }
+    }
+
+    /// Unique visitors of the Geo values over local days [d0, d1) (migration 27).
+    static func geoVisitors(_ conn: any SQLConnection, _ ws: Int64, _ d0: Int64, _ d1: Int64, _ values: GeoValues) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try await conn.query("SELECT value, SUM(visitors) AS uv FROM tracking_geo_day_visitors WHERE workspace_id = ? AND day >= ? AND day < ? AND prev_day < ?"
+                                      + values.condition + " GROUP BY value", [.int(ws), .int(d0), .int(d1), .int(d0)] + values.binds) {
+            out[try r.string("value")] = try r.optionalInt("uv") ?? 0
+        }
+        return out
+    }
+
+    /// Sessions, bounces and conversions of the Geo values over local days [d0, d1), by value (visitors left at 0).
+    static func dayGeo(_ conn: any SQLConnection, _ ws: Int64, _ d0: Int64, _ d1: Int64, _ values: GeoValues) async throws -> [String: GeoRow] {
+        var out: [String: GeoRow] = [:]
+        for r in try await conn.query("SELECT value, SUM(sessions) AS se, SUM(bounces) AS bo, SUM(conversions) AS cv FROM tracking_day_geo WHERE workspace_id = ? AND day >= ? AND day < ?"
+                                      + values.condition + " GROUP BY value", [.int(ws), .int(d0), .int(d1)] + values.binds) {
+            let value = try r.string("value")
+            let row = GeoRow(value: value, visitors: 0, sessions: try r.optionalInt("se") ?? 0, bounces: try r.optionalInt("bo") ?? 0, conversions: try r.optionalInt("cv") ?? 0)
+            // A value whose sessions all went (bots after all) has a row of zeros: it is not shown, as the raw count would not show it.
+            if row.sessions != 0 { out[value] = row }
+        }
+        return out
+    }
 }

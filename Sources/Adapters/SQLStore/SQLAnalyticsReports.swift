@@ -269,7 +269,21 @@ public struct SQLAnalyticsReports: AnalyticsReports {
             inList = " AND country IN (\(SQLTrackingStore.marks(countries.count)))"
             binds += countries.map { .text($0) }
         }
+        // All sessions, or a country group's (by its exact list): from the daily Geo rollups for whole local days.
+        let group = countries.flatMap { list in CountryGroupList.all.first { Set($0.countries) == Set(list) && $0.countries.count == list.count }?.key }
         return try await db.read { conn in
+            if countries == nil || group != nil, let days = try await Self.localDays(conn, workspace.raw, [from, to], pages: true) {
+                let value = group.map { "g:" + $0 } ?? ""
+                var row = try await Self.dayGeo(conn, workspace.raw, days[0], days[1], .exact(value))[value]
+                    ?? GeoRow(value: "", visitors: 0, sessions: 0, bounces: 0, conversions: 0)
+                row.value = ""
+                if group != nil {
+                    row.visitors = try await Self.geoVisitors(conn, workspace.raw, days[0], days[1], .exact(value))[value] ?? 0
+                } else {
+                    row.visitors = try await Self.dailySummary(conn, workspace.raw, days[0], days[1]).visitors
+                }
+                return row
+            }
             let r = try await conn.queryFirst("SELECT COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se, SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo,"
                                               + " SUM(converted) AS cv FROM tracking_sessions WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + inList, binds)
             return GeoRow(value: "", visitors: try r?.optionalInt("uv") ?? 0, sessions: try r?.optionalInt("se") ?? 0, bounces: try r?.optionalInt("bo") ?? 0,
@@ -282,7 +296,18 @@ public struct SQLAnalyticsReports: AnalyticsReports {
         var binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)]
         if let country { binds.append(.text(country)) }
         return try await db.read { conn in
-            try await conn.query("SELECT \(column) AS value, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se,"
+            // Whole local days: each country's (or each city's of one country) figures from the daily Geo rollups.
+            if let days = try await Self.localDays(conn, workspace.raw, [from, to], pages: true) {
+                let prefix = country.map { "t:" + $0 + "|" } ?? "c:"
+                let visitors = try await Self.geoVisitors(conn, workspace.raw, days[0], days[1], .prefix(prefix))
+                return try await Self.dayGeo(conn, workspace.raw, days[0], days[1], .prefix(prefix)).map { value, row in
+                    var row = row
+                    row.value = String(value.dropFirst(prefix.count))
+                    row.visitors = visitors[value] ?? 0
+                    return row
+                }.sorted { ($0.visitors, $0.sessions) != ($1.visitors, $1.sessions) ? ($0.visitors, $0.sessions) > ($1.visitors, $1.sessions) : $0.value < $1.value }
+            }
+            return try await conn.query("SELECT \(column) AS value, COUNT(DISTINCT visitor_key) AS uv, COUNT(*) AS se,"
                                  + " SUM(CASE WHEN pageviews <= 1 AND engaged_ms < 10000 THEN 1 ELSE 0 END) AS bo, SUM(converted) AS cv FROM tracking_sessions"
                                  + " WHERE workspace_id = ? AND started_at >= ? AND started_at < ? AND is_bot = 0" + (country == nil ? "" : " AND country = ?")
                                  + " GROUP BY \(column)", binds).map {

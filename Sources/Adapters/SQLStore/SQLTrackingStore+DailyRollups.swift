@@ -51,6 +51,16 @@ struct PresenceTables: Sendable {
     static let site = PresenceTables(days: "tracking_visitor_days", count: "sessions", value: nil, pairs: "tracking_day_visitors")
     /// Each page's visitors (migration 27), by their page views.
     static let page = PresenceTables(days: "tracking_page_visitor_days", count: "views", value: "path", pairs: "tracking_page_day_visitors")
+    /// Visitors by country, city and country group (migration 27), by the sessions they start.
+    static let geo = PresenceTables(days: "tracking_geo_visitor_days", count: "sessions", value: "value", pairs: "tracking_geo_day_visitors")
+
+    /// The Geo values a session counts under: its country, its city in that country ('' unknown), and each country group its country is in.
+    static func geoValues(country: String, city: String) -> [String] {
+        var out = ["c:" + country]
+        out.append(String(("t:" + country + "|" + city).prefix(200)))
+        for g in CountryGroupList.all where g.countries.contains(country) { out.append("g:" + g.key) }
+        return out
+    }
 }
 
 /// A visitor, and the value (a page; '' for the site itself) it is present on.
@@ -103,6 +113,8 @@ extension SQLTrackingStore {
         var entries: [DayKey: (sessions: Int64, bounces: Int64)] = [:]
         var presence: [Int64: [PresenceKey: [Int64: Int64]]] = [:]   // site → visitor → day → change in sessions
         var pagePresence: [Int64: [PresenceKey: [Int64: Int64]]] = [:]   // site → (visitor, page) → day → change in views
+        var geoPresence: [Int64: [PresenceKey: [Int64: Int64]]] = [:]   // site → (visitor, geo value) → day → change in sessions
+        var geo: [DayKey: (sessions: Int64, bounces: Int64, conversions: Int64)] = [:]
         func move(_ ws: Int64, _ s: TrackedSession, _ counts: (sessions: Int64, bounces: Int64), _ sign: Int64, _ zone: DailyZone) {
             let d = zone.local.day(s.startedAt.epochMillis)
             days[DayKey(ws: ws, day: d, path: ""), default: (0, 0)].sessions += sign * counts.sessions
@@ -112,6 +124,14 @@ extension SQLTrackingStore {
                 let k = DayKey(ws: ws, day: d, path: String(s.entryPath.prefix(255)))
                 entries[k, default: (0, 0)].sessions += sign * counts.sessions
                 entries[k, default: (0, 0)].bounces += sign * counts.bounces
+                let conversions: Int64 = s.converted ? sign : 0
+                for v in [""] + PresenceTables.geoValues(country: s.country, city: s.city) {
+                    let g = DayKey(ws: ws, day: d, path: v)
+                    geo[g, default: (0, 0, 0)].sessions += sign * counts.sessions
+                    geo[g, default: (0, 0, 0)].bounces += sign * counts.bounces
+                    geo[g, default: (0, 0, 0)].conversions += conversions
+                    if !v.isEmpty { geoPresence[ws, default: [:]][PresenceKey(visitor: s.visitorKey, value: v), default: [:]][d, default: 0] += sign }
+                }
             }
         }
         for c in changed {
@@ -135,6 +155,16 @@ extension SQLTrackingStore {
             try await tx.execute("INSERT INTO tracking_day_entries (workspace_id, day, path, sessions, bounces) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
                                  + " \(upsertTail("workspace_id, day, path")) sessions = sessions + \(incoming("sessions")), bounces = bounces + \(incoming("bounces"))",
                                  part.flatMap { [.int($0.ws), .int($0.day), .text($0.path), .int(entries[$0]!.sessions), .int(entries[$0]!.bounces)] })
+        }
+        let geoKeys = geo.keys.filter { geo[$0]! != (0, 0, 0) }.sorted()
+        for part in Self.chunks(geoKeys, 300) {
+            try await tx.execute("INSERT INTO tracking_day_geo (workspace_id, day, value, sessions, bounces, conversions) VALUES " + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("workspace_id, day, value")) sessions = sessions + \(incoming("sessions")), bounces = bounces + \(incoming("bounces")),"
+                                 + " conversions = conversions + \(incoming("conversions"))",
+                                 part.flatMap { [.int($0.ws), .int($0.day), .text($0.path), .int(geo[$0]!.sessions), .int(geo[$0]!.bounces), .int(geo[$0]!.conversions)] })
+        }
+        for (ws, byKey) in geoPresence.sorted(by: { $0.key < $1.key }) {
+            try await movePresence(ws, byKey.filter { $0.value.values.contains { $0 != 0 } }, .geo, in: tx)
         }
         for (ws, byKey) in presence.sorted(by: { $0.key < $1.key }) {
             try await movePresence(ws, byKey.filter { $0.value.values.contains { $0 != 0 } }, .site, in: tx)

@@ -229,7 +229,7 @@ public struct SQLTrackingStore: TrackingStore {
             } else {
                 let s = TrackedSession(id: 0, visitorKey: e.visitorKey, startedAt: e.ts, lastAt: e.ts, entryPath: isPage ? e.path : "", exitPath: isPage ? e.path : "",
                                        pageviews: isPage ? 1 : 0, events: 1, engagedMs: e.engagedMs, source: e.source, country: e.country, device: e.device, converted: converts,
-                                       isBot: e.isBot)
+                                       isBot: e.isBot, city: String(e.city.prefix(128)))
                 all.append(Open(session: s, ws: e.workspaceID.raw, isNew: true, dirty: false, first: e, bot: e.isBot, before: nil))
                 index[k] = all.count - 1
                 eventSlot[Self.key(e)] = all.count - 1
@@ -283,13 +283,13 @@ public struct SQLTrackingStore: TrackingStore {
     }
 
     /// The columns `decodeSession` reads.
-    static let sessionColumns = "id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, country, device, converted, is_bot"
+    static let sessionColumns = "id, visitor_key, started_at, last_at, entry_path, exit_path, pageviews, events, engaged_ms, source, country, device, converted, is_bot, city"
 
     static func decodeSession(_ r: SQLRow) throws -> TrackedSession {
         TrackedSession(id: try r.int("id"), visitorKey: try r.string("visitor_key"), startedAt: try r.date("started_at"), lastAt: try r.date("last_at"),
                        entryPath: try r.string("entry_path"), exitPath: try r.string("exit_path"), pageviews: Int(try r.int("pageviews")), events: Int(try r.int("events")),
                        engagedMs: try r.int("engaged_ms"), source: try r.string("source"), country: try r.string("country"), device: try r.string("device"),
-                       converted: try r.bool("converted"), isBot: try r.bool("is_bot"))
+                       converted: try r.bool("converted"), isBot: try r.bool("is_bot"), city: try r.string("city"))
     }
 
     public func sessions(_ workspace: WorkspaceID, limit: Int) async throws -> [TrackedSession] {

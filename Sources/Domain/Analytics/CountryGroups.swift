@@ -11,14 +11,7 @@ public struct CountryGroup: Sendable, Equatable {
     public let countries: [String]
 
     /// Countries where the language is the main or an official one spoken by most people.
-    public static let all: [CountryGroup] = [
-        CountryGroup(key: "spanish", name: "Spanish-speaking", countries: ["AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR",
-                                                                        "PY", "SV", "UY", "VE"]),
-        CountryGroup(key: "english", name: "English-speaking", countries: ["AU", "CA", "GB", "IE", "NZ", "US"]),
-        CountryGroup(key: "german", name: "German-speaking", countries: ["AT", "CH", "DE", "LI", "LU"]),
-        CountryGroup(key: "french", name: "French-speaking", countries: ["BE", "CA", "CH", "FR", "LU", "MC"]),
-        CountryGroup(key: "portuguese", name: "Portuguese-speaking", countries: ["AO", "BR", "CV", "MZ", "PT"]),
-    ]
+    public static let all: [CountryGroup] = CountryGroupList.all.map { CountryGroup(key: $0.key, name: $0.name, countries: $0.countries) }
 }
 
 /// One group's figures for a range, beside its share of all the range's visitors.

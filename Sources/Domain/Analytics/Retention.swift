@@ -36,9 +36,9 @@ public struct RetentionTask: Sendable {
                 if n < batch { break }
                 try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             }
-            // Top pages' per-visitor page days: one pass over the site's visitors, a batch at a time.
+            // The per-visitor page and Geo days of the daily rollups: one pass over the site's visitors, a batch at a time.
             var after = ""
-            while let last = try await maintenance.deletePageDays(ws.id, before: cutoff, after: after, batch: batch) {
+            while let last = try await maintenance.deletePresenceDays(ws.id, before: cutoff, after: after, batch: batch) {
                 after = last
                 try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             }

@@ -276,3 +276,15 @@ public struct LiveFilter: Sendable, Equatable {
     public init(country: String = "", device: String = "", referrer: String = "") { self.country = country; self.device = device; self.referrer = referrer }
     public var isEmpty: Bool { country.isEmpty && device.isEmpty && referrer.isEmpty }
 }
+
+/// The named groups of countries Geo intelligence shows as one row each (key, name, countries). They live here,
+/// beside the reports, because the daily Geo rollups count each group's visitors as sessions arrive.
+public enum CountryGroupList {
+    public static let all: [(key: String, name: String, countries: [String])] = [
+        ("spanish", "Spanish-speaking", ["AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GQ", "GT", "HN", "MX", "NI", "PA", "PE", "PR", "PY", "SV", "UY", "VE"]),
+        ("english", "English-speaking", ["AU", "CA", "GB", "IE", "NZ", "US"]),
+        ("german", "German-speaking", ["AT", "CH", "DE", "LI", "LU"]),
+        ("french", "French-speaking", ["BE", "CA", "CH", "FR", "LU", "MC"]),
+        ("portuguese", "Portuguese-speaking", ["AO", "BR", "CV", "MZ", "PT"]),
+    ]
+}

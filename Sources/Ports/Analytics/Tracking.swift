@@ -62,8 +62,11 @@ public struct TrackedSession: Sendable, Equatable {
     public var converted: Bool
     /// A known bot, a headless browser, or a visit with no engagement (several pages within seconds, nothing else).
     public var isBot: Bool
+    /// The city of its first event (when a GeoIP City database is configured).
+    public var city: String
     public init(id: Int64, visitorKey: String, startedAt: Date, lastAt: Date, entryPath: String, exitPath: String, pageviews: Int, events: Int,
-                engagedMs: Int64, source: String, country: String, device: String, converted: Bool, isBot: Bool = false) {
+                engagedMs: Int64, source: String, country: String, device: String, converted: Bool, isBot: Bool = false, city: String = "") {
+        self.city = city
         self.id = id; self.visitorKey = visitorKey; self.startedAt = startedAt; self.lastAt = lastAt; self.entryPath = entryPath; self.exitPath = exitPath
         self.pageviews = pageviews; self.events = events; self.engagedMs = engagedMs; self.source = source; self.country = country; self.device = device
         self.converted = converted; self.isBot = isBot
@@ -135,9 +138,9 @@ public protocol TrackingMaintenance: Sendable {
     /// Deletes at most `batch` events older than `before` in one site; returns how many went.
     func deleteEvents(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
     func deleteSessions(_ workspace: WorkspaceID, before: Date, batch: Int) async throws -> Int
-    /// Deletes the per-visitor page days (Top pages' daily rollups) of local days before `before`'s, for at most
+    /// Deletes the per-visitor page and Geo days (daily rollups) of local days before `before`'s, for at most
     /// `batch` visitors after `after` in key order; returns the last visitor looked at (nil: the pass is over).
-    func deletePageDays(_ workspace: WorkspaceID, before: Date, after: String, batch: Int) async throws -> String?
+    func deletePresenceDays(_ workspace: WorkspaceID, before: Date, after: String, batch: Int) async throws -> String?
     /// Visitors with an event since `since` (the live feed's "active now"), newest first.
     func activeVisitors(_ workspace: WorkspaceID, since: Date, limit: Int) async throws -> [(visitorKey: String, lastSeen: Date, path: String, country: String, device: String)]
 }
