@@ -68,24 +68,44 @@ public struct SQLAnalyticsLists: AnalyticsLists {
     }
 
     /// Page views in [from, to) without a filter: the hourly `log` rollups for the whole hours, an index count
-    /// for the rest. Retention deletes old page views but not their rollups, so the rollups are read only from
-    /// the hour after the oldest page view still stored; the hour before that, if in the range, is counted
-    /// from the index too (it holds at most an hour of rows). Nil when the range has no whole hour to sum.
+    /// for the rest (see `countFromRollups`).
     static func visitCountFromRollups(_ conn: any SQLConnection, _ ws: Int64, from: Date, to: Date) async throws -> Int? {
+        try await countFromRollups(conn, ws, from: from, to: to, column: "pageviews", rollups: [(SQLTrackingStore.visitLogDimension, "")], events: "type = 'pageview'", binds: [])
+    }
+
+    /// Events in [from, to), bots included, of one type or name or of every kind: the hourly `etype` and `ename`
+    /// rollups (migration 28) for the whole hours, an index count for the rest.
+    static func eventCountFromRollups(_ conn: any SQLConnection, _ ws: Int64, from: Date, to: Date, type: String) async throws -> Int? {
+        if type.isEmpty { return try await countFromRollups(conn, ws, from: from, to: to, column: "events", rollups: [(SQLTrackingStore.eventTypeDimension, nil)], events: "1 = 1", binds: []) }
+        return try await countFromRollups(conn, ws, from: from, to: to, column: "events",
+                                          rollups: [(SQLTrackingStore.eventTypeDimension, type), (SQLTrackingStore.eventNameDimension, type)],
+                                          events: "(type = ? OR name = ?)", binds: [.text(type), .text(type)])
+    }
+
+    /// A count of events in [from, to) from hourly rollups (`column` of the rows under each (dim, value), every value
+    /// when nil) for the whole hours, and an index count of the events matching `events` for the rest. Retention
+    /// deletes old events but not their rollups, so the rollups are read only from the hour after the oldest event
+    /// still stored that matches; the hour before that, if in the range, is counted from the index too (it holds at
+    /// most an hour of rows). Nil when the range has no whole hour to sum.
+    static func countFromRollups(_ conn: any SQLConnection, _ ws: Int64, from: Date, to: Date, column: String, rollups: [(dim: String, value: String?)],
+                                 events: String, binds: [SQLValue]) async throws -> Int? {
         let hourMs: Int64 = 3_600_000
         let f = from.epochMillis, t = to.epochMillis
-        guard let oldest = try await conn.queryFirst("SELECT MIN(ts) AS m FROM tracking_events WHERE workspace_id = ? AND type = 'pageview'",
-                                                     [.int(ws)])?.optionalInt("m") else { return 0 }
+        guard let oldest = try await conn.queryFirst("SELECT MIN(ts) AS m FROM tracking_events WHERE workspace_id = ? AND \(events)",
+                                                     [.int(ws)] + binds)?.optionalInt("m") else { return 0 }
         let h0 = max((f + hourMs - 1) / hourMs * hourMs, oldest / hourMs * hourMs + hourMs)  // first whole, intact hour
         let h1 = t / hourMs * hourMs                                                        // end of the last whole hour
         guard h1 > h0 else { return nil }
-        let whole = try await conn.queryFirst("SELECT SUM(pageviews) AS n FROM tracking_rollups WHERE workspace_id = ? AND dim = ? AND value = '' AND hour >= ? AND hour < ?",
-                                              [.int(ws), .text(SQLTrackingStore.visitLogDimension), .int(h0), .int(h1)])?.optionalInt("n") ?? 0
-        // Two plain ranges of the index (SQLite does not use the index for an OR of two ranges: it would read every page view).
+        var whole: Int64 = 0
+        for (dim, value) in rollups {
+            whole += try await conn.queryFirst("SELECT SUM(\(column)) AS n FROM tracking_rollups WHERE workspace_id = ? AND dim = ?\(value == nil ? "" : " AND value = ?") AND hour >= ? AND hour < ?",
+                                               [.int(ws), .text(dim)] + (value.map { [.text($0)] } ?? []) + [.int(h0), .int(h1)])?.optionalInt("n") ?? 0
+        }
+        // Two plain ranges of the index (SQLite does not use the index for an OR of two ranges: it would read every row).
         var edges: Int64 = 0
         for (a, b) in [(f, h0), (h1, t)] where b > a {
-            edges += try await conn.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND type = 'pageview' AND ts >= ? AND ts < ?",
-                                               [.int(ws), .int(a), .int(b)])?.int("n") ?? 0
+            edges += try await conn.queryFirst("SELECT COUNT(*) AS n FROM tracking_events WHERE workspace_id = ? AND \(events) AND ts >= ? AND ts < ?",
+                                               [.int(ws)] + binds + [.int(a), .int(b)])?.int("n") ?? 0
         }
         return Int(whole + edges)
     }
@@ -166,7 +186,13 @@ public struct SQLAnalyticsLists: AnalyticsLists {
         }
         let base = "FROM tracking_events e LEFT JOIN visitors v ON v.workspace_id = e.workspace_id AND v.visitor_key = e.visitor_key WHERE " + conds.joined(separator: " AND ")
         return try await db.read { conn in
-            let total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            // Without a search: hourly counts (by type and by name) for the whole hours of the range.
+            var total: Int
+            if q.isEmpty, let n = try await Self.eventCountFromRollups(conn, workspace.raw, from: from, to: to, type: type) {
+                total = n
+            } else {
+                total = Int(try await conn.queryFirst("SELECT COUNT(*) AS n " + base, binds)?.int("n") ?? 0)
+            }
             let rows = try await conn.query("SELECT e.*, v.email AS customer_email " + base + " ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?",
                                             binds + [.int(Int64(limit)), .int(Int64(offset))]).map { (try SQLTrackingStore.decodeEvent($0), try $0.optionalString("customer_email")) }
             return (rows, total)

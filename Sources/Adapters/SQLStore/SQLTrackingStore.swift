@@ -132,10 +132,15 @@ public struct SQLTrackingStore: TrackingStore {
 
     /// The rollup dimension holding page views per hour with bots (value ''), for the Visitor log's total.
     public static let visitLogDimension = "log"
+    /// The rollup dimensions counting every event (bots included) by type, and by name where it differs from the
+    /// type, for the Events log's total (migration 28).
+    public static let eventTypeDimension = "etype"
+    public static let eventNameDimension = "ename"
 
     /// Hourly rollups by page, source, country, device and browser (bots left out): events, page views and
     /// engaged time by the hour of each event; sessions by the hour they started, on their entry page.
-    /// Plus every page view, bots included, under `visitLogDimension` (the Visitor log's count).
+    /// Plus every page view, bots included, under `visitLogDimension` (the Visitor log's count), and every event, bots
+    /// included, under `eventTypeDimension` and `eventNameDimension` (the Events log's).
     /// One upsert per 300 rows in sorted order, so concurrent writers queue on a hot row instead of deadlocking.
     func upsertRollups(_ events: [TrackedEvent], started: [(ws: Int64, session: TrackedSession, first: TrackedEvent)], in tx: any SQLConnection) async throws {
         struct Key: Hashable { var ws: Int64, hour: Int64, dim: String, value: String }
@@ -149,6 +154,13 @@ public struct SQLTrackingStore: TrackingStore {
             let k = Key(ws: e.workspaceID.raw, hour: e.ts.epochMillis / 3_600_000 * 3_600_000, dim: Self.visitLogDimension, value: "")
             sums[k, default: Sum()].pageviews += 1
             sums[k, default: Sum()].events += 1
+        }
+        for e in events {
+            let hour = e.ts.epochMillis / 3_600_000 * 3_600_000
+            sums[Key(ws: e.workspaceID.raw, hour: hour, dim: Self.eventTypeDimension, value: String(e.type.prefix(255))), default: Sum()].events += 1
+            if !e.name.isEmpty && e.name != e.type {
+                sums[Key(ws: e.workspaceID.raw, hour: hour, dim: Self.eventNameDimension, value: String(e.name.prefix(255))), default: Sum()].events += 1
+            }
         }
         for e in events where !e.isBot {
             let hour = e.ts.epochMillis / 3_600_000 * 3_600_000

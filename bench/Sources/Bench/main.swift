@@ -526,8 +526,14 @@ struct AnalyticsBench: AsyncParsableCommand {
             ("Sessions, last 7 days, page 1 + total", { _ = try await lists.sessions(ws, from: week.start, to: week.end, filter: SessionFilter(), limit: 50, offset: 0) }),
             ("Live feed (90 s)", { _ = try await analytics.reports.recentSessions(ws, since: clock.now().addingTimeInterval(-90), limit: 500) }),
             ("Top pages, last 30 days", { _ = try await analytics.topPages(ws, range: month, sort: "views", ascending: false) }),
-            ("Geo intelligence, last 30 days (countries)", { _ = try await analytics.reports.geo(ws, from: month.start, to: month.end, country: nil) }),
+            ("Geo intelligence, last 30 days (countries, country groups, top country's cities, breakdowns)", {
+                let countries = try await analytics.reports.geo(ws, from: month.start, to: month.end, country: nil)
+                _ = try await analytics.countryGroups(ws, range: month)
+                if let top = countries.first { _ = try await analytics.reports.geo(ws, from: month.start, to: month.end, country: top.value) }
+                for dim in [RollupDimension.device, .browser, .source] { _ = try await analytics.reports.breakdown(ws, dim, from: month.start, to: month.end, limit: 10) }
+            }),
             ("Events log, last 7 days, page 1 + total", { _ = try await lists.events(ws, from: week.start, to: week.end, type: "", search: "", limit: 50, offset: 0) }),
+            ("Events log, last 7 days, type \"pageview\", page 1 + total", { _ = try await lists.events(ws, from: week.start, to: week.end, type: "pageview", search: "", limit: 50, offset: 0) }),
             ("Intent funnel, last 7 days (counts + first page of sessions)", {
                 let f = try await analytics.intentFunnel(ws, range: week, lists: lists)
                 _ = try await analytics.intentSessions(ws, funnel: f, intent: nil, limit: 50, offset: 0, lists: lists)

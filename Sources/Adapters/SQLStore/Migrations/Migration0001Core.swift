@@ -115,4 +115,5 @@ public let allMigrations: [Migration] = [
     migration0025VisitLogCounts,
     migration0026SessionIntent,
     migration0027PageDayRollups,
+    migration0028EventLogCounts,
 ]
