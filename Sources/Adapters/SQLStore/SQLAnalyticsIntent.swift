@@ -6,7 +6,72 @@ import Ports
 /// the session changes, so a session is waiting for its class exactly when its key is not the current one.
 /// Counts read one covering index over the range (`ix_tracking_sessions_intent`, migration 26).
 extension SQLAnalyticsLists {
-    public func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String) async throws -> [String: Int] {
+    public func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, settledBefore: Date) async throws -> [String: Int] {
+        // Whole local days of the daily rollups' zone: day by day, each from its cached counts while they are current.
+        let days = try await db.read { conn -> [(day: Int64, from: Date, to: Date, stamp: Int64, cached: String?)]? in
+            guard let d = try await SQLAnalyticsReports.localDays(conn, workspace.raw, [from, to]), d[1] > d[0], d[1] - d[0] <= 400,
+                  let zone = try await conn.queryFirst("SELECT zone FROM tracking_rollup_zones WHERE workspace_id = ?", [.int(workspace.raw)]),
+                  let tz = TimeZone(identifier: try zone.string("zone")) else { return nil }
+            var stamps: [Int64: Int64] = [:], cached: [Int64: (stamp: Int64, counts: String)] = [:]
+            for r in try await conn.query("SELECT day, changes FROM tracking_day_sessions WHERE workspace_id = ? AND day >= ? AND day < ?", [.int(workspace.raw), .int(d[0]), .int(d[1])]) {
+                stamps[try r.int("day")] = try r.int("changes")
+            }
+            for r in try await conn.query("SELECT day, stamp, counts FROM tracking_intent_days WHERE workspace_id = ? AND day >= ? AND day < ? AND rules_key = ?",
+                                          [.int(workspace.raw), .int(d[0]), .int(d[1]), .text(rulesKey)]) {
+                cached[try r.int("day")] = (try r.int("stamp"), try r.string("counts"))
+            }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = tz
+            var out: [(day: Int64, from: Date, to: Date, stamp: Int64, cached: String?)] = []
+            var start = from
+            for day in d[0]..<d[1] {
+                guard let end = calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
+                let stamp = stamps[day] ?? 0
+                out.append((day, start, end, stamp, cached[day].flatMap { $0.stamp == stamp ? $0.counts : nil }))
+                start = end
+            }
+            return start == to ? out : nil
+        }
+        guard let days else { return try await rawIntentCounts(workspace, from: from, to: to, rulesKey: rulesKey) }
+        var out: [String: Int] = [:]
+        var fresh: [(day: Int64, stamp: Int64, counts: String)] = []
+        for d in days {
+            let counts: [String: Int]
+            if let cached = d.cached { counts = try Self.decodeCounts(cached) } else { counts = try await rawIntentCounts(workspace, from: d.from, to: d.to, rulesKey: rulesKey) }
+            for (k, n) in counts { out[k, default: 0] += n }
+            // A day over for an hour whose sessions all have their class is kept (its stamp says when to count it again).
+            if d.cached == nil, (counts[""] ?? 0) == 0, d.to <= settledBefore { fresh.append((d.day, d.stamp, Self.encodeCounts(counts))) }
+        }
+        if !fresh.isEmpty {
+            let ws = SQLValue.int(workspace.raw)
+            _ = try await db.write { tx in
+                for part in SQLTrackingStore.chunks(fresh, 100) {
+                    try await tx.execute("DELETE FROM tracking_intent_days WHERE workspace_id = ? AND day IN (\(SQLTrackingStore.marks(part.count)))", [ws] + part.map { .int($0.day) })
+                    try await tx.execute("INSERT INTO tracking_intent_days (workspace_id, day, rules_key, stamp, counts) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "),
+                                         part.flatMap { [ws, .int($0.day), .text(rulesKey), .int($0.stamp), .text($0.counts)] })
+                }
+            }
+        }
+        return out
+    }
+
+    /// "class=n;class=n" (classes are short ASCII words).
+    static func encodeCounts(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+    }
+
+    static func decodeCounts(_ text: String) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for part in text.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv.count == 2, let n = Int(kv[1]) else { throw SQLError.decoding(column: "tracking_intent_days.counts", expected: "class=count;…") }
+            out[String(kv[0]), default: 0] += n
+        }
+        return out
+    }
+
+    /// The classes of the range's non-bot sessions ('' for those waiting for theirs), from the covering index.
+    func rawIntentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String) async throws -> [String: Int] {
         try await db.read { conn in
             var out: [String: Int] = [:]
             for r in try await conn.query("""

@@ -26,7 +26,7 @@ extension SQLTrackingMaintenance {
         try await db.transaction { tx in
             for table in ["tracking_visitor_days", "tracking_day_visitors", "tracking_day_sessions", "tracking_rollup_zones",
                           "tracking_page_visitor_days", "tracking_page_day_visitors", "tracking_day_entries",
-                          "tracking_geo_visitor_days", "tracking_geo_day_visitors", "tracking_day_geo"] {
+                          "tracking_geo_visitor_days", "tracking_geo_day_visitors", "tracking_day_geo", "tracking_intent_days"] {
                 try await tx.execute("DELETE FROM \(table) WHERE workspace_id = ?", [ws])
             }
             var present: [String: [Int64: Int64]] = [:]

@@ -109,7 +109,7 @@ extension SQLTrackingStore {
             var ws: Int64, day: Int64, path: String
             static func < (a: DayKey, b: DayKey) -> Bool { (a.ws, a.day, a.path) < (b.ws, b.day, b.path) }
         }
-        var days: [DayKey: (sessions: Int64, bounces: Int64)] = [:]
+        var days: [DayKey: (sessions: Int64, bounces: Int64, changes: Int64)] = [:]
         var entries: [DayKey: (sessions: Int64, bounces: Int64)] = [:]
         var presence: [Int64: [PresenceKey: [Int64: Int64]]] = [:]   // site → visitor → day → change in sessions
         var pagePresence: [Int64: [PresenceKey: [Int64: Int64]]] = [:]   // site → (visitor, page) → day → change in views
@@ -117,8 +117,10 @@ extension SQLTrackingStore {
         var geo: [DayKey: (sessions: Int64, bounces: Int64, conversions: Int64)] = [:]
         func move(_ ws: Int64, _ s: TrackedSession, _ counts: (sessions: Int64, bounces: Int64), _ sign: Int64, _ zone: DailyZone) {
             let d = zone.local.day(s.startedAt.epochMillis)
-            days[DayKey(ws: ws, day: d, path: ""), default: (0, 0)].sessions += sign * counts.sessions
-            days[DayKey(ws: ws, day: d, path: ""), default: (0, 0)].bounces += sign * counts.bounces
+            days[DayKey(ws: ws, day: d, path: ""), default: (0, 0, 0)].sessions += sign * counts.sessions
+            days[DayKey(ws: ws, day: d, path: ""), default: (0, 0, 0)].bounces += sign * counts.bounces
+            // Any change to a day's (non-bot) sessions moves its change count, which the Intent funnel's cached day counts check.
+            days[DayKey(ws: ws, day: d, path: ""), default: (0, 0, 0)].changes = 1
             presence[ws, default: [:]][PresenceKey(visitor: s.visitorKey, value: ""), default: [:]][d, default: 0] += sign
             if zone.pages {
                 let k = DayKey(ws: ws, day: d, path: String(s.entryPath.prefix(255)))
@@ -144,11 +146,12 @@ extension SQLTrackingStore {
             guard let zone = zones[e.workspaceID.raw], zone.pages else { continue }
             pagePresence[e.workspaceID.raw, default: [:]][PresenceKey(visitor: e.visitorKey, value: String(e.path.prefix(255))), default: [:]][zone.local.day(e.ts.epochMillis), default: 0] += 1
         }
-        let dayKeys = days.keys.filter { days[$0]! != (0, 0) }.sorted()
+        let dayKeys = days.keys.sorted()
         for part in Self.chunks(dayKeys, 300) {
-            try await tx.execute("INSERT INTO tracking_day_sessions (workspace_id, day, sessions, bounces) VALUES " + Array(repeating: "(?, ?, ?, ?)", count: part.count).joined(separator: ", ")
-                                 + " \(upsertTail("workspace_id, day")) sessions = sessions + \(incoming("sessions")), bounces = bounces + \(incoming("bounces"))",
-                                 part.flatMap { [.int($0.ws), .int($0.day), .int(days[$0]!.sessions), .int(days[$0]!.bounces)] })
+            try await tx.execute("INSERT INTO tracking_day_sessions (workspace_id, day, sessions, bounces, changes) VALUES " + Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                                 + " \(upsertTail("workspace_id, day")) sessions = sessions + \(incoming("sessions")), bounces = bounces + \(incoming("bounces")),"
+                                 + " changes = changes + \(incoming("changes"))",
+                                 part.flatMap { [.int($0.ws), .int($0.day), .int(days[$0]!.sessions), .int(days[$0]!.bounces), .int(days[$0]!.changes)] })
         }
         let entryKeys = entries.keys.filter { entries[$0]! != (0, 0) }.sorted()
         for part in Self.chunks(entryKeys, 300) {

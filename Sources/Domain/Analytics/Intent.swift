@@ -175,10 +175,10 @@ extension AnalyticsService {
     /// under the current rules yet (new or changed since) are classified first, up to `intentInlineLimit`.
     public func intentFunnel(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> IntentFunnel {
         let key = try await intentRules(workspace).key
-        var raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key)
+        var raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key, settledBefore: clock.now().addingTimeInterval(-3600))
         if (raw[""] ?? 0) > 0 {
             try await classifyPendingSessions(workspace, from: range.start, to: range.end, lists: lists, limit: Self.intentInlineLimit)
-            raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key)
+            raw = try await lists.intentCounts(workspace, from: range.start, to: range.end, rulesKey: key, settledBefore: clock.now().addingTimeInterval(-3600))
         }
         var counts: [Intent: Int] = [:]
         for (k, n) in raw { if let i = Intent(rawValue: k) { counts[i, default: 0] += n } }

@@ -162,8 +162,9 @@ public protocol AnalyticsLists: Sendable {
     func events(_ workspace: WorkspaceID, from: Date, to: Date, type: String, search: String, limit: Int, offset: Int) async throws
         -> (rows: [(event: TrackedEvent, email: String?)], total: Int)
     /// Sessions (bots left out) that started in the range, by Intent class under the rules `rulesKey`; the key ""
-    /// counts the sessions not classified under these rules yet.
-    func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String) async throws -> [String: Int]
+    /// counts the sessions not classified under these rules yet. A store may keep the counts of whole days that ended
+    /// before `settledBefore` (and recount a day whenever its sessions change).
+    func intentCounts(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, settledBefore: Date) async throws -> [String: Int]
     /// The range's sessions (bots left out) not classified under `rulesKey`, oldest first, after `after` (started, id).
     func pendingIntentSessions(_ workspace: WorkspaceID, from: Date, to: Date, rulesKey: String, after: (Date, Int64)?, limit: Int) async throws -> [IntentCandidate]
     /// Stores the classes; a session that changed since it was read is skipped. Returns how many were stored.

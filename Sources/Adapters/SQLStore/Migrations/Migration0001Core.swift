@@ -116,4 +116,5 @@ public let allMigrations: [Migration] = [
     migration0026SessionIntent,
     migration0027PageDayRollups,
     migration0028EventLogCounts,
+    migration0029IntentDays,
 ]
