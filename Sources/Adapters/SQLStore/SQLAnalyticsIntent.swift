@@ -105,7 +105,7 @@ extension SQLAnalyticsLists {
             } else {
                 pages = try await Self.pages(conn, workspace, sessions.map(\.0.id))
             }
-            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signals: Set(pages[$0.0.id]?.signals.keys ?? [:].keys)) }
+            return sessions.map { IntentCandidate(session: $0.0, events: $0.1, pages: pages[$0.0.id]?.pages ?? [:], signalCounts: pages[$0.0.id]?.signals ?? [:]) }
         }
     }
 
@@ -123,8 +123,15 @@ extension SQLAnalyticsLists {
                 binds += part.map { .int($0.sessionID) }
                 for s in part { binds += [.int(s.sessionID), .int(s.lastAt.epochMillis)] }
                 for s in part { binds += [.int(s.sessionID), .int(Int64(s.events))] }
+                var tallies: [SQLValue] = []
+                for f in [\LeadTally.pricing, \.checkout, \.support, \.forms, \.chats] {
+                    for s in part { tallies += [.int(s.sessionID), .int(Int64(s.tally[keyPath: f]))] }
+                }
+                binds.insert(contentsOf: tallies, at: 1 + 4 * part.count)
                 n += try await tx.execute("""
-                    UPDATE tracking_sessions SET intent_rules = ?, intent = CASE id \(cases) END, intent_reason = CASE id \(cases) END
+                    UPDATE tracking_sessions SET intent_rules = ?, intent = CASE id \(cases) END, intent_reason = CASE id \(cases) END,
+                      lead_pricing = CASE id \(cases) END, lead_checkout = CASE id \(cases) END, lead_support = CASE id \(cases) END,
+                      lead_forms = CASE id \(cases) END, lead_chats = CASE id \(cases) END
                     WHERE workspace_id = ? AND id IN (\(SQLTrackingStore.marks(part.count))) AND last_at = CASE id \(cases) END AND events = CASE id \(cases) END
                     """, binds).affectedRows
             }
@@ -150,12 +157,22 @@ extension SQLAnalyticsLists {
         let binds: [SQLValue] = [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis), .text(rulesKey)]
         return try await db.read { conn in
             let rows = try await conn.query("""
-                SELECT \(Self.sessionColumns), s.intent, s.intent_reason FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
+                SELECT \(Self.sessionColumns), s.intent, s.intent_reason, s.lead_pricing, s.lead_checkout, s.lead_support, s.lead_forms, s.lead_chats
+                FROM tracking_sessions s LEFT JOIN visitors v ON v.workspace_id = s.workspace_id AND v.visitor_key = s.visitor_key
                 WHERE s.\(scope.replacingOccurrences(of: " AND ", with: " AND s.")) AND (s.visitor_key IN (SELECT visitor_key FROM tracking_sessions WHERE \(scope) AND intent IN (\(SQLTrackingStore.marks(intents.count))))
                   OR s.visitor_key IN (SELECT visitor_key FROM tracking_events WHERE workspace_id = ? AND type = 'form' AND ts >= ? AND ts < ? AND is_bot = 0))
                 ORDER BY s.started_at DESC, s.id DESC
                 """, binds + binds + intents.map { .text($0) } + [.int(workspace.raw), .int(from.epochMillis), .int(to.epochMillis)])
-            return try await Self.stamped(conn, workspace, rows)
+            // Leads read the counts stored with each class, not the sessions' pages.
+            return try rows.map { r in
+                let tally = LeadTally(pricing: Int(try r.int("lead_pricing")), checkout: Int(try r.int("lead_checkout")), support: Int(try r.int("lead_support")),
+                                      forms: Int(try r.int("lead_forms")), chats: Int(try r.int("lead_chats")))
+                var signals: [String: Int] = [:]
+                if tally.forms > 0 { signals[SessionSignal.form] = tally.forms }
+                if tally.chats > 0 { signals[SessionSignal.chat] = tally.chats }
+                return StampedSession(session: try SQLAnalyticsReports.decodeRow(r), pages: [:], intent: try r.string("intent"), reason: try r.string("intent_reason"),
+                                      signals: signals, tally: tally)
+            }
         }
     }
 

@@ -99,6 +99,8 @@ public struct ClassifiedSession: Sendable, Equatable {
     public var reason: String
     /// Chats, tickets and form submissions in the session (`SessionSignal` → count).
     public var signals: [String: Int] = [:]
+    /// What Leads scores of the session (stored with its class).
+    public var tally = LeadTally()
 }
 
 /// The funnel of one date range.
@@ -128,10 +130,20 @@ public struct IntentFunnel: Sendable {
 }
 
 extension IntentRules {
+    /// The counts Leads scores a session by: views of the pricing (comparison), checkout (buying) and support pages of
+    /// these rules, form submissions and chats.
+    public func tally(_ c: IntentCandidate) -> LeadTally {
+        func count(_ patterns: [String]) -> Int {
+            c.pages.reduce(0) { n, p in n + (patterns.contains { PagePattern.matches($0, path: p.key) } ? p.value : 0) }
+        }
+        return LeadTally(pricing: count(comparing), checkout: count(buying), support: count(support),
+                         forms: c.signalCounts[SessionSignal.form] ?? 0, chats: c.signalCounts[SessionSignal.chat] ?? 0)
+    }
+
     /// A key of these rules (and of the classifier's version): sessions classified under another key are classified again.
     public var key: String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
-        for b in ("intent-v2|" + [buying, comparing, support, research].map { $0.joined(separator: ",") }.joined(separator: "|")).utf8 {
+        for b in ("intent-v3|" + [buying, comparing, support, research].map { $0.joined(separator: ",") }.joined(separator: "|")).utf8 {
             h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
         }
         let hex = String(h, radix: 16)
@@ -162,7 +174,7 @@ extension AnalyticsService {
             guard let last = batch.last else { break }
             let stamps = batch.map { c -> IntentStamp in
                 let (i, why) = rules.classify(pageviews: c.session.pageviews, engagedMs: c.session.engagedMs, pages: c.pages, signals: c.signals)
-                return IntentStamp(sessionID: c.session.id, lastAt: c.session.lastAt, events: c.events, intent: i.rawValue, reason: why)
+                return IntentStamp(sessionID: c.session.id, lastAt: c.session.lastAt, events: c.events, intent: i.rawValue, reason: why, tally: rules.tally(c))
             }
             stored += try await lists.saveIntents(workspace, rulesKey: key, stamps)
             seen += batch.count
@@ -206,6 +218,6 @@ extension AnalyticsService {
     }
 
     static func classified(_ s: StampedSession) -> ClassifiedSession? {
-        Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason, signals: s.signals) }
+        Intent(rawValue: s.intent).map { ClassifiedSession(session: s.session, pages: s.pages, intent: $0, reason: s.reason, signals: s.signals, tally: s.tally) }
     }
 }

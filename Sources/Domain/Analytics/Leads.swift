@@ -79,26 +79,22 @@ extension AnalyticsService {
     /// Leads of the range, highest score first: visitors with a buying, comparing or support session, or a form submission.
     public func leads(_ workspace: WorkspaceID, range: DateRange, lists: any AnalyticsLists) async throws -> [Lead] {
         let funnel = try await intentFunnel(workspace, range: range, lists: lists)  // classifies what is waiting
-        let rules = try await intentRules(workspace)
         let leadIntents = [Intent.buying, .comparing, .support]
         let classified = try await lists.leadSessions(workspace, from: range.start, to: range.end, rulesKey: funnel.rulesKey,
                                                       intents: leadIntents.map(\.rawValue)).compactMap(Self.classified)
         let now = clock.now()
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = range.timeZone
-        func count(_ patterns: [String], _ pages: [String: Int]) -> Int {
-            pages.reduce(0) { n, p in n + (patterns.contains { PagePattern.matches($0, path: p.key) } ? p.value : 0) }
-        }
         var out: [Lead] = []
         for (key, list) in Dictionary(grouping: classified, by: \.session.visitorKey) {
-            let forms = list.reduce(0) { $0 + ($1.signals[SessionSignal.form] ?? 0) }
-            let chats = list.reduce(0) { $0 + ($1.signals[SessionSignal.chat] ?? 0) }
+            let forms = list.reduce(0) { $0 + $1.tally.forms }
+            let chats = list.reduce(0) { $0 + $1.tally.chats }
             guard list.contains(where: { leadIntents.contains($0.intent) }) || forms > 0 else { continue }
             let sessions = list.sorted { ($0.session.startedAt, $0.session.id) > ($1.session.startedAt, $1.session.id) }
             let newest = sessions[0].session, oldest = sessions[sessions.count - 1].session
-            let pricing = sessions.reduce(0) { $0 + count(rules.comparing, $1.pages) }
-            let checkout = sessions.reduce(0) { $0 + count(rules.buying, $1.pages) }
-            let support = sessions.reduce(0) { $0 + count(rules.support, $1.pages) }
+            let pricing = sessions.reduce(0) { $0 + $1.tally.pricing }
+            let checkout = sessions.reduce(0) { $0 + $1.tally.checkout }
+            let support = sessions.reduce(0) { $0 + $1.tally.support }
             let engaged = sessions.reduce(Int64(0)) { $0 + $1.session.engagedMs }
             let lastAt = sessions.map(\.session.lastAt).max()!
             let days = Set(sessions.map { cal.startOfDay(for: $0.session.startedAt) }).count

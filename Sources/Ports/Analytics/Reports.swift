@@ -184,10 +184,20 @@ public struct IntentCandidate: Sendable, Equatable {
     public var session: SessionRow
     public var events: Int
     public var pages: [String: Int]
-    /// What the visitor did besides viewing pages (`SessionSignal`).
-    public var signals: Set<String>
-    public init(session: SessionRow, events: Int, pages: [String: Int], signals: Set<String> = []) {
-        self.session = session; self.events = events; self.pages = pages; self.signals = signals
+    /// What the visitor did besides viewing pages (`SessionSignal`) and how often.
+    public var signalCounts: [String: Int]
+    public var signals: Set<String> { Set(signalCounts.keys) }
+    public init(session: SessionRow, events: Int, pages: [String: Int], signalCounts: [String: Int] = [:]) {
+        self.session = session; self.events = events; self.pages = pages; self.signalCounts = signalCounts
+    }
+}
+
+/// What Leads reads of a session, counted when it is classified (under the same rules, so it changes with its class):
+/// views of pricing (comparison), checkout (buying) and support pages, form submissions and chats started.
+public struct LeadTally: Sendable, Equatable {
+    public var pricing = 0, checkout = 0, support = 0, forms = 0, chats = 0
+    public init(pricing: Int = 0, checkout: Int = 0, support: Int = 0, forms: Int = 0, chats: Int = 0) {
+        self.pricing = pricing; self.checkout = checkout; self.support = support; self.forms = forms; self.chats = chats
     }
 }
 
@@ -206,8 +216,9 @@ public struct IntentStamp: Sendable, Equatable {
     public var events: Int
     public var intent: String
     public var reason: String
-    public init(sessionID: Int64, lastAt: Date, events: Int, intent: String, reason: String) {
-        self.sessionID = sessionID; self.lastAt = lastAt; self.events = events; self.intent = intent; self.reason = reason
+    public var tally: LeadTally
+    public init(sessionID: Int64, lastAt: Date, events: Int, intent: String, reason: String, tally: LeadTally = LeadTally()) {
+        self.sessionID = sessionID; self.lastAt = lastAt; self.events = events; self.intent = intent; self.reason = reason; self.tally = tally
     }
 }
 
@@ -219,8 +230,10 @@ public struct StampedSession: Sendable, Equatable {
     public var reason: String
     /// What the visitor did besides viewing pages (`SessionSignal`) and how often.
     public var signals: [String: Int]
-    public init(session: SessionRow, pages: [String: Int], intent: String, reason: String, signals: [String: Int] = [:]) {
-        self.session = session; self.pages = pages; self.intent = intent; self.reason = reason; self.signals = signals
+    /// The counts Leads reads, stored with the class.
+    public var tally: LeadTally
+    public init(session: SessionRow, pages: [String: Int], intent: String, reason: String, signals: [String: Int] = [:], tally: LeadTally = LeadTally()) {
+        self.session = session; self.pages = pages; self.intent = intent; self.reason = reason; self.signals = signals; self.tally = tally
     }
 }
 
